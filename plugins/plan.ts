@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { definePlugin, firstLineSummary } from '../src/plugins/api.js';
+
+/** Produces a piece of text (a plan, an outline, a decision) that later steps can use. */
+export default definePlugin({
+  apiVersion: 1,
+  name: 'plan',
+  description: 'Writes out a piece of text (an outline, a decision, a checklist) that later steps use. Creates no files.',
+  tier: 'read',
+  input: z.object({
+    output: z.string().default('').describe('The exact text this step produces'),
+  }),
+  async run(input, ctx) {
+    if (input.output.trim() === '') {
+      throw new Error(
+        `Plan step '${ctx.description}' had no output to produce — the planner did not specify what this step should write. ` +
+          'Re-plan with concrete steps (research/execute/implement).',
+      );
+    }
+    return { summary: firstLineSummary(input.output), stdout: input.output };
+  },
+});

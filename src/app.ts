@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { Engine } from './engine/engine.js';
+import { Recorder } from './engine/recorder.js';
+import { ownerId } from './engine/recovery.js';
+import type { ActionPlugin } from './plugins/api.js';
+import { builtinPlugins } from './plugins/builtins.js';
+import { PluginRegistry } from './plugins/registry.js';
+import { openDatabase } from './store/open.js';
+import { TaskStore } from './store/task-store.js';
+
+export interface AppOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** Plugins loaded after the built-in ones. */
+  plugins?: ReadonlyArray<ActionPlugin<unknown>>;
+  /** Default working directory of tasks. */
+  workdir?: string;
+}
+
+export interface App {
+  engine: Engine;
+  store: TaskStore;
+  close(): Promise<void>;
+}
+
+/** Wires store → plugins → engine for one process; settles tasks a dead process left behind. */
+export function createApp(config: Readonly<Config>, options: AppOptions): App {
+  const store = new TaskStore(openDatabase(config.db));
+  const clock = options.clock ?? systemClock;
+  const registry = new PluginRegistry([...builtinPlugins(), ...(options.plugins ?? [])], {
+    pluginOptions: config.pluginOptions,
+    ...(config.exec.allowlist ? { allowlist: config.exec.allowlist } : {}),
+  });
+  const recorder = new Recorder(store, clock, options.logger);
+  const engine = new Engine({
+    store,
+    registry,
+    recorder,
+    clock,
+    logger: options.logger,
+    settings: {
+      maxParallel: config.maxParallel,
+      stepTimeoutMs: config.stepTimeoutMs,
+      autoApproveTiers: config.autoApproveTiers,
+      confirmationTimeoutsMs: config.confirmationTimeoutsMs,
+      hostReplanTimeoutMs: config.hostReplanTimeoutMs,
+      samplingMaxTokens: config.samplingMaxTokens,
+      sandbox: config.exec,
+      workdir: options.workdir ?? process.cwd(),
+      ownerId: ownerId(randomUUID().slice(0, 8)),
+    },
+  });
+  const recovered = engine.recover();
+  if (recovered.length > 0) options.logger.warn({ tasks: recovered }, 'settled tasks interrupted by an earlier stop');
+  return {
+    engine,
+    store,
+    async close() {
+      try {
+        await engine.close();
+      } finally {
+        store.close();
+      }
+    },
+  };
+}

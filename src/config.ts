@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { DEFAULT_CONFIRMATION_TIMEOUTS, TIERS, type Tier } from './engine/model.js';
+
+/** The JSON config file (`--config`). Every field is optional. */
+const FileConfigSchema = z.strictObject({
+  maxParallel: z.int().min(1).max(256).default(4),
+  stepTimeoutSeconds: z.number().positive().max(86_400).default(300),
+  exec: z
+    .strictObject({
+      allowlist: z.array(z.string().min(1)).optional(),
+      forbidden: z.array(z.string().min(1)).default(['dd', 'mkfs', 'shutdown', 'reboot']),
+      allowedPaths: z.array(z.string().min(1)).optional(),
+      timeoutSeconds: z.number().positive().max(86_400).default(300),
+      maxOutputBytes: z.int().min(1_024).max(64 * 1024 * 1024).default(1024 * 1024),
+    })
+    .prefault({}),
+  approval: z
+    .strictObject({
+      autoApprove: z.array(z.enum(TIERS)).default([]),
+      timeoutSeconds: z.partialRecord(z.enum(TIERS), z.number().positive().max(86_400)).default({}),
+    })
+    .prefault({}),
+  replan: z.strictObject({ hostTimeoutSeconds: z.number().positive().max(86_400).default(600) }).prefault({}),
+  sampling: z
+    .strictObject({
+      timeoutSeconds: z.number().positive().max(86_400).default(600),
+      maxTokens: z.int().min(64).max(200_000).default(4096),
+    })
+    .prefault({}),
+  plugins: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+});
+
+export interface Config {
+  transport: 'stdio' | 'http';
+  host: string;
+  port: number;
+  token?: string;
+  db: string;
+  pluginDirs: string[];
+  logLevel: string;
+  maxParallel: number;
+  stepTimeoutMs: number;
+  exec: { allowlist?: string[]; forbidden: string[]; allowedPaths?: string[]; timeoutMs: number; maxOutputBytes: number };
+  autoApproveTiers: Tier[];
+  confirmationTimeoutsMs: Record<Tier, number>;
+  hostReplanTimeoutMs: number;
+  samplingTimeoutMs: number;
+  samplingMaxTokens: number;
+  pluginOptions: Record<string, Record<string, unknown>>;
+}
+
+export type ConfigResult = { ok: true; config: Readonly<Config> } | { ok: false; problems: string[] };
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Parses argv, environment and the config file once; lists every problem instead of stopping at the first. */
+export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ConfigResult {
+  const problems: string[] = [];
+  let values: Record<string, string | string[] | boolean | undefined> = {};
+  try {
+    values = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        transport: { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        token: { type: 'string' },
+        db: { type: 'string' },
+        plugins: { type: 'string', multiple: true },
+        config: { type: 'string' },
+        'log-level': { type: 'string' },
+      },
+    }).values;
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
+  const pick = (flag: string, name: string): string | undefined => (values[flag] as string | undefined) ?? env[name];
+
+  const transport = pick('transport', 'ORCHESTRATE_TRANSPORT') ?? 'stdio';
+  if (transport !== 'stdio' && transport !== 'http') problems.push(`--transport must be stdio or http, not "${transport}"`);
+  const portText = pick('port', 'ORCHESTRATE_PORT') ?? '3939';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) problems.push(`--port must be an integer 0–65535, not "${portText}"`);
+  const logLevel = pick('log-level', 'ORCHESTRATE_LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
+  const stateHome = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  const db = pick('db', 'ORCHESTRATE_DB') ?? join(stateHome, 'orchestrate-mcp', 'state.db');
+  const pluginDirs = [
+    ...((values.plugins as string[] | undefined) ?? []),
+    ...(env.ORCHESTRATE_PLUGINS ? env.ORCHESTRATE_PLUGINS.split(delimiter).filter(Boolean) : []),
+  ].map((dir) => resolve(dir));
+
+  const file = readConfigFile(pick('config', 'ORCHESTRATE_CONFIG'), problems);
+  if (problems.length > 0 || !file) return { ok: false, problems };
+  const token = pick('token', 'ORCHESTRATE_TOKEN');
+  return {
+    ok: true,
+    config: Object.freeze({
+      transport: transport as Config['transport'],
+      host: pick('host', 'ORCHESTRATE_HOST') ?? '127.0.0.1',
+      port,
+      ...(token ? { token } : {}),
+      db: db === ':memory:' ? db : resolve(db),
+      pluginDirs,
+      logLevel,
+      maxParallel: file.maxParallel,
+      stepTimeoutMs: file.stepTimeoutSeconds * 1000,
+      exec: {
+        ...(file.exec.allowlist ? { allowlist: file.exec.allowlist } : {}),
+        forbidden: file.exec.forbidden,
+        ...(file.exec.allowedPaths ? { allowedPaths: file.exec.allowedPaths.map((p) => resolve(p)) } : {}),
+        timeoutMs: file.exec.timeoutSeconds * 1000,
+        maxOutputBytes: file.exec.maxOutputBytes,
+      },
+      autoApproveTiers: file.approval.autoApprove,
+      confirmationTimeoutsMs: Object.fromEntries(
+        TIERS.map((tier) => [tier, (file.approval.timeoutSeconds[tier] ?? DEFAULT_CONFIRMATION_TIMEOUTS[tier]) * 1000]),
+      ) as Record<Tier, number>,
+      hostReplanTimeoutMs: file.replan.hostTimeoutSeconds * 1000,
+      samplingTimeoutMs: file.sampling.timeoutSeconds * 1000,
+      samplingMaxTokens: file.sampling.maxTokens,
+      pluginOptions: file.plugins,
+    }),
+  };
+}
+
+function readConfigFile(path: string | undefined, problems: string[]): z.infer<typeof FileConfigSchema> | undefined {
+  let raw: unknown = {};
+  if (path !== undefined) {
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      problems.push(`--config ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  }
+  const parsed = FileConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`config ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    return undefined;
+  }
+  return parsed.data;
+}

@@ -1,0 +1,32 @@
+import type { Tier } from './model.js';
+
+/** What planning needs to know about one action (a loaded plugin). */
+export interface ActionInfo {
+  name: string;
+  description: string;
+  tier: Tier;
+  /** JSON Schema of the action's input, shown to planners. */
+  inputSchema: Record<string, unknown>;
+  /** Input field filled from the step description when the planner leaves it out (e.g. research → query). */
+  fromDescription?: string;
+}
+
+export type InputCheck =
+  | { ok: true; input: Record<string, unknown> }
+  | { ok: false; problems: string[] };
+
+/**
+ * The actions a plan may use. Planning validates every step against it; the plugin registry
+ * implements it.
+ */
+export interface ActionCatalogue {
+  has(action: string): boolean;
+  info(action: string): ActionInfo | undefined;
+  list(): ActionInfo[];
+  /**
+   * Validates a step's input against the action's schema and plan-time checks (command syntax,
+   * allowlist, agent roster). Problems are short texts, each starting with the field name
+   * ("command: Shell metacharacter | not supported …").
+   */
+  checkInput(action: string, input: Record<string, unknown>): InputCheck;
+}

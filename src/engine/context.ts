@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { SandboxConfig } from '../plugins/sandbox.js';
+import type { PluginRegistry } from '../plugins/registry.js';
+import type { TaskStore } from '../store/task-store.js';
+import type { Tier } from './model.js';
+import type { Recorder } from './recorder.js';
+
+export interface EngineSettings {
+  /** Most steps of one wave running at once. */
+  maxParallel: number;
+  /** Default step timeout when a plugin sets none. */
+  stepTimeoutMs: number;
+  /** Tiers whose steps run without a per-step confirmation. */
+  autoApproveTiers: readonly Tier[];
+  confirmationTimeoutsMs: Readonly<Record<Tier, number>>;
+  /** How long a failed task waits for a host-written corrective plan. */
+  hostReplanTimeoutMs: number;
+  samplingMaxTokens: number;
+  sandbox: SandboxConfig;
+  /** Default working directory of tasks. */
+  workdir: string;
+  /** Identifies this process as the executor of the tasks it runs. */
+  ownerId: string;
+}
+
+/** What the executor's functions share. */
+export interface EngineContext {
+  store: TaskStore;
+  registry: PluginRegistry;
+  recorder: Recorder;
+  clock: Clock;
+  logger: Logger;
+  settings: EngineSettings;
+}
+
+/** A step whose action failed, as replan sees it. */
+export interface StepFailure {
+  stepId: string;
+  description: string;
+  error: string;
+}

@@ -1,0 +1,150 @@
+/**
+ * The LLM planning path: an LLM reply becomes drafts the way the seed did it, repairing what is
+ * safe to repair (dependencies, missing chains) and rejecting the first step that cannot run.
+ * The step-input helpers here are shared with the strict path for host-written plans.
+ */
+import { OrchestrateError, type ErrorCode } from '../../errors.js';
+import type { ActionCatalogue, ActionInfo } from '../catalogue.js';
+import { TIERS, type Tier } from '../model.js';
+import { parseLlmSteps, type RawDraft } from './parse.js';
+import type { PlanOptions, PlannedDraft } from './types.js';
+
+/** Actions that work on what the step before them produced, so a missing link is assumed. */
+const CONSUMES_PRIOR_OUTPUT = new Set(['shell', 'execute', 'test', 'review', 'notify', 'implement']);
+
+/**
+ * Allowlist and agent-roster checks happen in `catalogue.checkInput` (the plugins own them);
+ * `options` is accepted so callers can hand the same options to prompting and parsing.
+ */
+export function planFromLlmText(text: string, catalogue: ActionCatalogue, _options: PlanOptions = {}): PlannedDraft[] {
+  const drafts = parseLlmSteps(text).map((raw, index) => planStep(raw, index + 1, catalogue));
+  sanitizeDependencies(drafts);
+  applySequentialFallback(drafts);
+  return drafts;
+}
+
+function planStep(raw: RawDraft, step: number, catalogue: ActionCatalogue): PlannedDraft {
+  const description = raw.description?.trim() ?? '';
+  if (!description) {
+    throw stepError('PLAN_INVALID', step, '', 'description: must not be empty', { field: 'description' });
+  }
+  const named = raw.action?.trim() || raw.actionType?.trim() || undefined;
+  const action = named ?? 'plan';
+  const info = catalogue.info(action);
+  if (!info) throw unknownActionError(catalogue, step, description, action);
+  // A step without an action still says what it is about; the seed kept it as a plan note.
+  const input = named === undefined ? { output: description } : gatherInput(info, description, raw.fields, raw.input);
+  return {
+    description,
+    action,
+    dependsOn: raw.dependsOn,
+    tier: llmTier(raw.tier, action),
+    input: checkedInput(catalogue, action, input, step, description),
+    estimatedTokens: raw.estimatedTokens,
+  };
+}
+
+/** Case-sensitive like the seed: anything unrecognised (including "execute") is execute. */
+function llmTier(raw: string | undefined, action: string): Tier {
+  const tier = TIERS.find((candidate) => candidate === raw && candidate !== 'execute') ?? 'execute';
+  // Telling the user about the task is not an outside effect, whatever the LLM called it.
+  return action === 'notify' && tier === 'external' ? 'read' : tier;
+}
+
+/** Keeps only earlier, distinct dependencies, so an LLM plan can never reach the graph with a cycle. */
+function sanitizeDependencies(drafts: PlannedDraft[]): void {
+  drafts.forEach((draft, index) => {
+    draft.dependsOn = [...new Set(draft.dependsOn.filter((dep) => dep < index))];
+  });
+}
+
+/** LLMs often omit dependencies; running steps out of order is worse than running them in turn. */
+function applySequentialFallback(drafts: PlannedDraft[]): void {
+  if (drafts.length < 2) return;
+  const flat = drafts.every((draft) => draft.dependsOn.length === 0);
+  drafts.forEach((draft, index) => {
+    if (index === 0 || draft.dependsOn.length > 0) return;
+    if (flat || CONSUMES_PRIOR_OUTPUT.has(draft.action)) draft.dependsOn = [index - 1];
+  });
+}
+
+/** `step N ("description")`, the prefix of every plan error so the planner can find the step. */
+export function stepLabel(step: number, description: string): string {
+  const shown = description.length > 60 ? `${description.slice(0, 59)}…` : description;
+  return `step ${step} (${JSON.stringify(shown)})`;
+}
+
+export function stepError(
+  code: ErrorCode,
+  step: number,
+  description: string,
+  text: string,
+  details: Record<string, unknown>,
+): OrchestrateError {
+  return new OrchestrateError(code, `${stepLabel(step, description)}: ${text}`, {
+    details: { step, index: step - 1, ...details },
+  });
+}
+
+export function unknownActionError(
+  catalogue: ActionCatalogue,
+  step: number,
+  description: string,
+  action: string,
+): OrchestrateError {
+  const available = catalogue.list().map((info) => info.name).join(', ');
+  return stepError('UNKNOWN_ACTION', step, description, `unknown action "${action}". Available actions: ${available}`, {
+    field: 'action',
+    action,
+  });
+}
+
+/**
+ * A step's input: the flat fields the action declares, overridden by the nested `input`, then the
+ * seed's defaults (a plan's `spec` as its output, the description for the action's main field).
+ */
+export function gatherInput(
+  info: ActionInfo,
+  description: string,
+  fields: Record<string, unknown>,
+  nested: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const declared = declaredFields(info.inputSchema);
+  const input: Record<string, unknown> = {};
+  // Flat keys the action does not declare are ignored: LLMs sprinkle other actions' fields and ids.
+  for (const [key, value] of Object.entries(fields)) if (!declared || declared.has(key)) input[key] = value;
+  for (const [key, value] of Object.entries(nested)) if (value !== null && value !== undefined) input[key] = value;
+  if (info.name === 'plan' && isMissing(input['output'])) {
+    const spec = nested['spec'] ?? fields['spec'];
+    if (!isMissing(spec)) input['output'] = spec;
+    if (declared && !declared.has('spec')) delete input['spec'];
+  }
+  if (info.fromDescription && isMissing(input[info.fromDescription])) input[info.fromDescription] = description;
+  return input;
+}
+
+/** Runs the action's plan-time checks and returns the input they normalised. */
+export function checkedInput(
+  catalogue: ActionCatalogue,
+  action: string,
+  input: Record<string, unknown>,
+  step: number,
+  description: string,
+): Record<string, unknown> {
+  const result = catalogue.checkInput(action, input);
+  if (result.ok) return result.input;
+  const first = result.problems[0] ?? 'input: not valid';
+  const colon = first.indexOf(':');
+  const field = colon > 0 ? first.slice(0, colon).trim() : 'input';
+  throw stepError('PLAN_INVALID', step, description, first, { field, problems: result.problems });
+}
+
+function declaredFields(schema: Record<string, unknown>): Set<string> | undefined {
+  const properties = schema['properties'];
+  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return undefined;
+  return new Set(Object.keys(properties));
+}
+
+function isMissing(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}

@@ -1,0 +1,106 @@
+/**
+ * Lenient reading of an LLM's plan reply. Nobody is there to ask for a cleaner answer, so the shape
+ * is repaired where the intent is clear (fences, nulls, numbers written for strings) and rejected
+ * where it is not.
+ */
+import { OrchestrateError } from '../../errors.js';
+
+/** One step as the LLM wrote it, with field shapes repaired but nothing validated yet. */
+export interface RawDraft {
+  description?: string;
+  action?: string;
+  actionType?: string;
+  tier?: string;
+  dependsOn: number[];
+  estimatedTokens: number;
+  /** The nested `input` object, as written. */
+  input?: Record<string, unknown>;
+  /** Action fields written flat on the step: known text fields coerced, other keys as written. */
+  fields: Record<string, unknown>;
+}
+
+const TEXT_FIELDS = new Set(['command', 'query', 'spec', 'agent', 'artifact', 'channel', 'message', 'output', 'workdir']);
+/** Keys that describe the step itself; every other key on a step is an action field. */
+export const STEP_KEYS: ReadonlySet<string> = new Set(['description', 'action', 'action_type', 'tier', 'depends_on', 'estimated_tokens', 'input']);
+
+export function parseLlmSteps(text: string): RawDraft[] {
+  const elements = parseArray(text);
+  const drafts = elements.map((element, index) => parseStep(element, index + 1));
+  if (drafts.length === 0) throw new OrchestrateError('PLAN_INVALID', 'Empty plan — LLM produced no steps');
+  return drafts;
+}
+
+function parseArray(text: string): unknown[] {
+  const trimmed = text.trim();
+  const start = trimmed.indexOf('[');
+  const end = trimmed.lastIndexOf(']');
+  // Slicing to the outermost brackets drops markdown fences and prose around the array.
+  const candidate = start >= 0 && end > start ? trimmed.slice(start, end + 1) : trimmed;
+  let value: unknown;
+  try {
+    value = JSON.parse(candidate);
+  } catch (error) {
+    throw parseError(error instanceof Error ? error.message : String(error), {}, error);
+  }
+  if (!Array.isArray(value)) throw parseError('expected a JSON array of step objects');
+  return value;
+}
+
+function parseStep(element: unknown, step: number): RawDraft {
+  if (!isRecord(element)) throw parseError(`step ${step} is not an object`, { step });
+  const draft: RawDraft = {
+    description: textField(element, 'description', step),
+    action: textField(element, 'action', step),
+    actionType: textField(element, 'action_type', step),
+    tier: textField(element, 'tier', step),
+    dependsOn: dependsOn(element['depends_on'], step),
+    estimatedTokens: estimatedTokens(element['estimated_tokens'], step),
+    fields: {},
+  };
+  const input = element['input'];
+  if (isRecord(input)) draft.input = input;
+  else if (input !== undefined && input !== null) throw parseError(`step ${step}: "input" must be an object`, { step, field: 'input' });
+  for (const [key, value] of Object.entries(element)) {
+    if (STEP_KEYS.has(key)) continue;
+    const field = TEXT_FIELDS.has(key) ? textField(element, key, step) : value;
+    if (field !== undefined && field !== null) draft.fields[key] = field;
+  }
+  return draft;
+}
+
+function textField(element: Record<string, unknown>, field: string, step: number): string | undefined {
+  const value = element[field];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw parseError(`step ${step}: "${field}" must be text, not ${Array.isArray(value) ? 'an array' : 'an object'}`, {
+    step,
+    field,
+  });
+}
+
+function dependsOn(value: unknown, step: number): number[] {
+  if (value === undefined || value === null) return [];
+  if (isIndex(value)) return [value];
+  if (Number.isInteger(value)) return [];
+  if (Array.isArray(value)) return value.filter(isIndex);
+  throw parseError(`step ${step}: "depends_on" must be an array of step indices`, { step, field: 'depends_on' });
+}
+
+function estimatedTokens(value: unknown, step: number): number {
+  if (value === undefined || value === null) return 0;
+  if (isIndex(value)) return value;
+  throw parseError(`step ${step}: "estimated_tokens" must be a non-negative integer`, { step, field: 'estimated_tokens' });
+}
+
+function isIndex(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseError(reason: string, details: Record<string, unknown> = {}, cause?: unknown): OrchestrateError {
+  return new OrchestrateError('PLAN_INVALID', `Failed to parse LLM output: ${reason}`, { details, cause });
+}

@@ -1,0 +1,23 @@
+import { createHash } from 'node:crypto';
+import type { Step } from './model.js';
+
+/** A short fingerprint of exactly what a human is asked to approve. */
+export function computePlanHash(request: string, steps: readonly Step[]): string {
+  const canonical = JSON.stringify([
+    request,
+    steps.map((s) => [s.id, s.action, s.description, s.dependsOn, s.tier, sortKeys(s.input)]),
+  ]);
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
+  }
+  return value;
+}

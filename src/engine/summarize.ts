@@ -1,0 +1,147 @@
+/**
+ * The texts a human reads: the plan shown for approval and the summary of a task in any phase
+ * (port of the seed's format_plan_for_approval / summarize_task).
+ */
+import type { TaskGraph } from './graph.js';
+import type { Step, StepRun, StepStateName, Task, TaskCounts, Tier } from './model.js';
+
+/** The deliverable is echoed in tool results; past this it belongs in `status`, not the summary. */
+const RESULT_CAP = 4_000;
+const TRUNCATED = '\n…[truncated]';
+
+const TIER_MARKERS: Readonly<Record<Tier, string>> = {
+  read: '',
+  write: '',
+  execute: '',
+  destructive: ' (destructive — extra confirmation)',
+  external: ' (external call — extra confirmation)',
+};
+
+export function formatPlanForApproval(task: Task, graph: TaskGraph): string {
+  const lines = [`Task plan for: "${task.request}"`, `${graph.size} steps:`, ''];
+  graph.topologicalOrder().forEach((id, index) => {
+    const step = graph.step(id);
+    const positions = graph
+      .dependencies(id)
+      .map((dependency) => graph.rank(dependency) + 1)
+      .sort((a, b) => a - b);
+    const after = positions.length === 0 ? '' : ` (after ${positions.map((p) => `#${p}`).join(', ')})`;
+    lines.push(`  ${index + 1}. ${step.description}${TIER_MARKERS[step.tier]}${after}`);
+  });
+  lines.push(
+    '',
+    'Approve with the `approve` tool to run it, or `reject` to discard it ' +
+      `(pass taskId when several plans are pending). Task id: ${task.id}`,
+  );
+  return lines.join('\n');
+}
+
+/** Counts over the graph's steps; a step without a run record has not started, so it is pending. */
+function countGraph(task: Task, graph: TaskGraph): TaskCounts {
+  const counts: TaskCounts = {
+    pending: 0,
+    running: 0,
+    awaiting: 0,
+    completed: 0,
+    failed: 0,
+    skipped: 0,
+    cancelled: 0,
+    total: graph.size,
+  };
+  for (const step of graph.steps()) {
+    const state: StepStateName = task.runs.get(step.id)?.state ?? 'pending';
+    if (state === 'awaiting_confirmation') counts.awaiting += 1;
+    else counts[state] += 1;
+  }
+  return counts;
+}
+
+function progressLine(prefix: string, task: Task, counts: TaskCounts): string {
+  const parts = (
+    [
+      [counts.completed, 'done'],
+      [counts.running, 'running'],
+      [counts.awaiting, 'awaiting approval'],
+      [counts.failed, 'failed'],
+      [counts.skipped, 'skipped'],
+      [counts.cancelled, 'cancelled'],
+    ] as const
+  )
+    .filter(([count]) => count > 0)
+    .map(([count, label]) => `${count} ${label}`);
+  // Nothing started yet would leave an empty gap in the seed's format; "0 done" reads better.
+  const progress = parts.length === 0 ? '0 done' : parts.join(', ');
+  return `${prefix}"${task.request}" — ${progress} (of ${counts.total} steps)`;
+}
+
+function stepLine(position: number, step: Step, run: StepRun | undefined): string | undefined {
+  const n = `  ${position}.`;
+  switch (run?.state) {
+    case 'completed': {
+      const summary = run.summary?.trim() ? run.summary : '(no output)';
+      return `${n} ✓ ${step.description} — ${summary}`;
+    }
+    case 'failed':
+      return `${n} ✗ ${step.description} — ${run.error ?? '(no error message)'}`;
+    case 'skipped':
+      return `${n} — ${step.description} (skipped: ${run.reason ?? 'no reason given'})`;
+    case 'cancelled':
+      return `${n} — ${step.description} (cancelled)`;
+    default:
+      return undefined;
+  }
+}
+
+function capResult(text: string): string {
+  if (text.length <= RESULT_CAP) return text;
+  const code = text.charCodeAt(RESULT_CAP - 1);
+  // Never end on the first half of a surrogate pair.
+  const end = code >= 0xd800 && code <= 0xdbff ? RESULT_CAP - 1 : RESULT_CAP;
+  return text.slice(0, end) + TRUNCATED;
+}
+
+function headline(task: Task, counts: TaskCounts): string {
+  const word = task.phase === 'failed' ? 'Failed' : 'Completed';
+  const subject = `${word}: "${task.request}" — `;
+  if (counts.completed === counts.total) return `${subject}all ${counts.total} steps succeeded`;
+  const cancelled = counts.cancelled > 0 ? `, ${counts.cancelled} cancelled` : '';
+  return (
+    `${subject}${counts.completed}/${counts.total} succeeded, ${counts.failed} failed, ` +
+    `${counts.skipped} skipped${cancelled}`
+  );
+}
+
+function report(task: Task, graph: TaskGraph, counts: TaskCounts): string {
+  const lines = [headline(task, counts)];
+  let result = '';
+  graph.topologicalOrder().forEach((id, index) => {
+    const run = task.runs.get(id);
+    const line = stepLine(index + 1, graph.step(id), run);
+    if (line !== undefined) lines.push(line);
+    const stdout = run?.state === 'completed' ? (run.outputs?.stdout.trim() ?? '') : '';
+    // Strictly longer, so ties keep the earliest step in topological order.
+    if (stdout.length > result.length) result = stdout;
+  });
+  if (lines.length > 1 && result !== '') lines.push('', '─── Result ───', capResult(result));
+  return lines.join('\n');
+}
+
+export function summarizeTask(task: Task, graph: TaskGraph): string {
+  const counts = countGraph(task, graph);
+  switch (task.phase) {
+    case 'planning':
+      return `Planning: "${task.request}" — ${counts.total} steps identified`;
+    case 'awaiting_approval':
+      return `Awaiting approval: "${task.request}" — ${counts.total} steps in plan`;
+    case 'executing':
+    case 'reconciling':
+      return progressLine('Executing: ', task, counts);
+    case 'awaiting_replan':
+      return progressLine('Waiting for a corrective plan: ', task, counts);
+    case 'completed':
+    case 'failed':
+      return report(task, graph, counts);
+    case 'cancelled':
+      return `Cancelled: "${task.request}"`;
+  }
+}

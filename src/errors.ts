@@ -1,0 +1,56 @@
+/**
+ * Errors with stable codes. A shipped code never changes meaning; tools turn these into
+ * `isError` results in one place (`toErrorResult` in src/tools/result.ts).
+ */
+
+export const ERROR_CODES = {
+  TASK_NOT_FOUND: 'No task has that id.',
+  STEP_NOT_FOUND: 'The task has no step with that id.',
+  INVALID_TRANSITION: 'The task or step is not in a phase that allows this.',
+  PLAN_INVALID: 'The plan is not valid; fix the named step and send it again.',
+  PLAN_CHANGED: 'The plan changed since it was shown; show the current plan and approve again.',
+  UNKNOWN_ACTION: 'The step names an action that no loaded plugin provides.',
+  SAMPLING_UNAVAILABLE: 'The client cannot be asked to sample right now.',
+  SAMPLING_FAILED: 'The client LLM request failed.',
+  AMBIGUOUS_TASK: 'Several tasks match; pass taskId.',
+  NO_PENDING_TASK: 'No task is waiting for this.',
+  INVALID_ARGUMENT: 'An argument is missing or malformed.',
+  BUDGET_EXCEEDED: 'The budget for this work is used up.',
+  SHUTTING_DOWN: 'The server is shutting down.',
+  INTERNAL_ERROR: 'Unexpected server error; see the server log.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class OrchestrateError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+  readonly hint: string;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: Record<string, unknown>; hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'OrchestrateError';
+    this.code = code;
+    this.details = options.details ?? {};
+    this.hint = options.hint ?? ERROR_CODES[code];
+  }
+}
+
+export function isOrchestrateError(value: unknown): value is OrchestrateError {
+  return value instanceof OrchestrateError;
+}
+
+/** A readable one-line message for anything thrown. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error);
+  } catch {
+    return String(error);
+  }
+}

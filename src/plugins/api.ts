@@ -1,0 +1,163 @@
+/**
+ * The public plugin API of orchestrate-mcp: the only module an action plugin imports from us.
+ *
+ * An action plugin is a file whose default export is a plain object:
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { definePlugin } from 'orchestrate-mcp/plugin-api';
+ *
+ * export default definePlugin({
+ *   apiVersion: 1,
+ *   name: 'word_count',
+ *   description: 'Counts the words of a text.',
+ *   tier: 'read',
+ *   input: z.object({ text: z.string().describe('The text to count') }),
+ *   async run(input) {
+ *     const words = input.text.split(/\s+/).filter(Boolean).length;
+ *     return { summary: `${words} words`, data: { words } };
+ *   },
+ * });
+ * ```
+ *
+ * Semantic versioning applies to this module: `apiVersion` changes only when a plugin written for
+ * the old version could break.
+ */
+import type { z } from 'zod';
+
+export { parseCommand, CommandParseError } from './command.js';
+export type { ParsedCommand } from './command.js';
+export { firstLineSummary } from '../engine/text.js';
+
+/** The plugin API version this server speaks. */
+export const API_VERSION = 1;
+
+/** Risk tiers, lowest first. Destructive and external steps need a human's confirmation. */
+export type Tier = 'read' | 'write' | 'execute' | 'destructive' | 'external';
+
+/** What a step's action returns. Throw an `Error` instead to fail the step. */
+export interface ActionResult {
+  /** One line for humans; shown in status and the final report. */
+  summary: string;
+  stdout?: string;
+  stderr?: string;
+  exitCode?: number | null;
+  /** Paths or URLs the step produced. */
+  artifacts?: string[];
+  /** Structured output, passed to dependent steps in `ctx.deps`. */
+  data?: unknown;
+}
+
+/** The output of a completed step this step depends on. */
+export interface DependencyOutput {
+  stepId: string;
+  action: string;
+  description: string;
+  summary: string;
+  stdout: string;
+  data: unknown;
+  artifacts: string[];
+}
+
+export interface LlmMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** The client's LLM, reached by MCP sampling. */
+export interface LlmAccess {
+  /** False when the connected client cannot sample; `complete` then throws. */
+  readonly available: boolean;
+  complete(
+    request: { system?: string; messages: LlmMessage[]; maxTokens?: number },
+    options?: { signal?: AbortSignal },
+  ): Promise<string>;
+}
+
+/** A command run by `ctx.exec`. */
+export interface ExecRequest {
+  /** `argv`: parsed with {@link parseCommand} and run without a shell; `shell`: run by `sh -c`. */
+  mode: 'argv' | 'shell';
+  command: string;
+  cwd?: string;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  /** True when output went past the cap and was cut. */
+  truncated: boolean;
+  /** For argv commands ending in `> path` / `>> path`: where stdout was written. */
+  redirectedTo?: string;
+}
+
+/**
+ * Runs commands in the server's sandbox: allowlist, forbidden binaries, allowed working
+ * directories, timeout, output caps, and the whole process group killed on timeout or cancel.
+ * Rejects with an `Error` whose message is ready to show a human.
+ */
+export type Exec = (request: ExecRequest) => Promise<ExecResult>;
+
+export interface PluginLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A plugin's one door into the server. */
+export interface ActionContext {
+  taskId: string;
+  stepId: string;
+  /** The step's description, as the plan shows it. */
+  description: string;
+  /** Aborted when the task is cancelled or the step times out. Pass it on to whatever you await. */
+  signal: AbortSignal;
+  logger: PluginLogger;
+  llm: LlmAccess;
+  exec: Exec;
+  /** The working directory of the task. */
+  workdir: string;
+  /** This plugin's options from the server config. */
+  options: Readonly<Record<string, unknown>>;
+  /** Outputs of the completed steps this step depends on, by step id. */
+  deps: Readonly<Record<string, DependencyOutput>>;
+  /** Sends a message to the task's client (an MCP log notification). Resolves false when nobody got it. */
+  notify(message: string, level?: 'info' | 'warning' | 'error'): Promise<boolean>;
+  /** Reports progress of a long step. */
+  progress(message: string): void;
+}
+
+/** Plan-time view of the server, for `check`. */
+export interface CheckContext {
+  options: Readonly<Record<string, unknown>>;
+  /** The binaries `execute`/`test` steps may run; undefined when any is allowed. */
+  allowlist?: readonly string[];
+}
+
+/** An action plugin. `name` becomes the step `action`. */
+export interface ActionPlugin<Input = Record<string, unknown>> {
+  apiVersion: 1;
+  name: string;
+  description: string;
+  /** The default tier of its steps. */
+  tier: Tier;
+  /** Schema of the step input (a zod object schema). */
+  input: z.ZodType<Input>;
+  /** Input field filled from the step description when a planner leaves it out. */
+  fromDescription?: string;
+  /** Longest a step may run before it fails (ms). Default 300,000. */
+  timeoutMs?: number;
+  /** Plan-time checks beyond the schema; each problem starts with the field name ("command: …"). */
+  check?(input: Input, ctx: CheckContext): string[];
+  run(input: Input, ctx: ActionContext): Promise<ActionResult>;
+}
+
+/** Identity helper that gives a plugin object its types. */
+export function definePlugin<Input>(plugin: ActionPlugin<Input>): ActionPlugin<Input> {
+  return plugin;
+}

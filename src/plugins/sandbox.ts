@@ -1,0 +1,183 @@
+import { basename, resolve, sep } from 'node:path';
+import { execa } from 'execa';
+import type { Readable } from 'node:stream';
+import type { Exec, ExecRequest, ExecResult } from './api.js';
+import { parseCommand } from './command.js';
+import { writeRedirect } from './redirect.js';
+
+export interface SandboxConfig {
+  /** Binaries argv commands may run; undefined allows any that is not forbidden. */
+  allowlist?: readonly string[];
+  forbidden: readonly string[];
+  /** Working directories commands may run in (and below); undefined allows any. */
+  allowedPaths?: readonly string[];
+  timeoutMs: number;
+  maxOutputBytes: number;
+}
+
+const METADATA_ADDRESS = '169.254.169.254';
+
+/** The sandboxed command runner behind `ctx.exec`, bound to one step's abort signal. */
+export function createExec(config: SandboxConfig, defaultCwd: string, signal: AbortSignal): Exec {
+  return async (request: ExecRequest): Promise<ExecResult> => {
+    const cwd = resolve(request.cwd ?? defaultCwd);
+    const { file, args, redirect, label } = prepare(request, config);
+    if (config.allowedPaths && !config.allowedPaths.some((root) => isInside(cwd, resolve(root)))) {
+      throw new Error(
+        `Working directory for \`${label}\` isn't allowed. Add the path under \`exec.allowedPaths\` to permit it.`,
+      );
+    }
+    const result = await run(file, args, cwd, request, config, signal);
+    if (result.launchError) throw new Error(`\`${label}\` failed to run: ${result.launchError}`);
+    if (result.timedOut) throw new Error(`\`${label}\` was killed for taking too long.`);
+    let redirectedTo: string | undefined;
+    if (redirect && result.exitCode === 0 && !signal.aborted) {
+      await writeRedirect(resolve(cwd, redirect.path), result.stdout, redirect.append);
+      redirectedTo = resolve(cwd, redirect.path);
+    }
+    return {
+      stdout: result.stdout,
+      stderr: result.stderr,
+      exitCode: result.exitCode,
+      truncated: result.truncated,
+      ...(redirectedTo ? { redirectedTo } : {}),
+    };
+  };
+}
+
+function prepare(request: ExecRequest, config: SandboxConfig) {
+  if (request.command.includes(METADATA_ADDRESS)) {
+    throw new Error(`\`${request.mode === 'shell' ? 'sh' : 'command'}\` was blocked: the cloud metadata address is off limits.`);
+  }
+  if (request.mode === 'shell') {
+    const command = request.command.trim();
+    if (!command) throw new Error('Empty shell command');
+    return { file: 'sh', args: ['-c', command], redirect: undefined, label: 'sh' };
+  }
+  const parsed = parseCommand(request.command);
+  const [file, ...args] = parsed.argv;
+  if (file === undefined) throw new Error('Empty command');
+  const bin = basename(file);
+  if (config.forbidden.some((f) => bin === f || bin.startsWith(`${f}.`))) {
+    throw new Error(`\`${bin}\` is explicitly forbidden by config and cannot run.`);
+  }
+  if (config.allowlist && !config.allowlist.includes(bin)) {
+    throw new Error(
+      `Cannot run \`${bin}\` here — it isn't on the sandbox allowlist. Add it under \`exec.allowlist\` if this command is safe to run.`,
+    );
+  }
+  return { file, args, redirect: parsed.redirect, label: bin };
+}
+
+interface RawRun {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  truncated: boolean;
+  timedOut: boolean;
+  launchError?: string;
+}
+
+async function run(
+  file: string,
+  args: string[],
+  cwd: string,
+  request: ExecRequest,
+  config: SandboxConfig,
+  signal: AbortSignal,
+): Promise<RawRun> {
+  // detached: the child leads its own process group, so one kill reaches its grandchildren too.
+  const child = execa(file, args, {
+    cwd,
+    env: request.env ? { ...process.env, ...request.env } : process.env,
+    extendEnv: false,
+    detached: true,
+    reject: false,
+    buffer: false,
+    stdin: 'ignore',
+    stripFinalNewline: false,
+  });
+  const stdout = collect(child.stdout, config.maxOutputBytes);
+  const stderr = collect(child.stderr, config.maxOutputBytes);
+  let timedOut = false;
+  const killGroup = (): void => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // The group is already gone.
+    }
+  };
+  const onAbort = (): void => killGroup();
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) killGroup();
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup();
+  }, request.timeoutMs ?? config.timeoutMs);
+  try {
+    const result = await child;
+    const out = await stdout;
+    const err = await stderr;
+    const launchError = result.failed && result.exitCode === undefined && !result.signal && !timedOut && !signal.aborted
+      ? result.shortMessage
+      : undefined;
+    return {
+      stdout: out.text,
+      stderr: err.text,
+      exitCode: result.exitCode ?? (result.signal ? 128 + signalNumber(result.signal) : 1),
+      truncated: out.truncated || err.truncated,
+      timedOut,
+      ...(launchError ? { launchError: launchError.replace(/^Command failed with /, '') } : {}),
+    };
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+    // Whatever the leader did, leave no member of its group behind.
+    killGroup();
+  }
+}
+
+function collect(stream: Readable | null, cap: number): Promise<{ text: string; truncated: boolean }> {
+  return new Promise((done) => {
+    if (!stream) {
+      done({ text: '', truncated: false });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    stream.on('data', (chunk: Buffer) => {
+      if (size >= cap) {
+        truncated = true;
+        return;
+      }
+      const room = cap - size;
+      if (chunk.length > room) {
+        truncated = true;
+        chunks.push(chunk.subarray(0, room));
+        size = cap;
+      } else {
+        chunks.push(chunk);
+        size += chunk.length;
+      }
+    });
+    const finish = (): void => {
+      let text = Buffer.concat(chunks).toString('utf8');
+      if (truncated) text += `\n…[output truncated at ${cap} bytes]`;
+      done({ text, truncated });
+    };
+    stream.once('end', finish);
+    stream.once('close', finish);
+    stream.once('error', finish);
+  });
+}
+
+function isInside(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+function signalNumber(name: string): number {
+  const table: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return table[name] ?? 0;
+}

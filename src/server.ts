@@ -1,0 +1,79 @@
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Engine } from './engine/engine.js';
+import { toTaskView } from './engine/view.js';
+import { SessionChannel } from './llm/session-channel.js';
+import { registerTool } from './tools/definition.js';
+import { TOOLS } from './tools/index.js';
+
+export const SERVER_NAME = 'orchestrate-mcp';
+export const SERVER_VERSION = '0.1.0';
+
+export interface ServerDeps {
+  engine: Engine;
+  logger: Logger;
+  samplingTimeoutMs: number;
+}
+
+export interface Session {
+  mcp: McpServer;
+  channel: SessionChannel;
+}
+
+const INSTRUCTIONS =
+  'orchestrate-mcp plans, runs and reports multi-step work. Call plan with the request; show the plan to the ' +
+  'user and call approve only when they agree; follow the task with status (waitUntil "change" long-polls); ' +
+  'cancel stops it. Destructive and external steps wait for a per-step approve with stepId.';
+
+/** One MCP server for one client connection, over the shared engine. Does no I/O. */
+export function createServer(deps: ServerDeps): Session {
+  const mcp = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION },
+    { capabilities: { logging: {}, resources: { listChanged: true } }, instructions: INSTRUCTIONS },
+  );
+  const channel = new SessionChannel(mcp, deps.samplingTimeoutMs);
+  const services = { engine: deps.engine, session: channel, logger: deps.logger, samplingTimeoutMs: deps.samplingTimeoutMs };
+  for (const tool of TOOLS) registerTool(mcp, tool, services);
+  registerResources(mcp, deps.engine);
+  mcp.registerPrompt(
+    'plan_request',
+    {
+      title: 'Plan a request',
+      description: 'The decomposition prompt the server uses, for hosts that plan with their own model.',
+      argsSchema: { request: z.string().describe('What to do') },
+    },
+    ({ request }) => {
+      const prompt = deps.engine.planningPrompt(request, {});
+      return {
+        messages: [{ role: 'user', content: { type: 'text', text: `${prompt.systemPrompt}\n\n${prompt.userMessage}` } }],
+      };
+    },
+  );
+  mcp.server.onclose = () => channel.close();
+  return { mcp, channel };
+}
+
+function registerResources(mcp: McpServer, engine: Engine): void {
+  mcp.registerResource(
+    'tasks',
+    'orchestrate://tasks',
+    { title: 'Tasks', description: 'Recent tasks, newest first', mimeType: 'application/json' },
+    (uri) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(engine.list(100, 0)) }] }),
+  );
+  mcp.registerResource(
+    'task',
+    new ResourceTemplate('orchestrate://tasks/{taskId}', { list: undefined }),
+    { title: 'Task', description: 'A task with every step and full outputs', mimeType: 'application/json' },
+    (uri, { taskId }) => {
+      const { task, graph } = engine.get(String(taskId));
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(toTaskView(task, graph, { full: true })) }] };
+    },
+  );
+  mcp.registerResource(
+    'actions',
+    'orchestrate://actions',
+    { title: 'Actions', description: 'The loaded action plugins: names, descriptions, input schemas, tiers', mimeType: 'application/json' },
+    (uri) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(engine.ctx.registry.list()) }] }),
+  );
+}

@@ -1,0 +1,94 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Schema migrations, applied in order and tracked by `PRAGMA user_version`. A shipped migration is
+ * never edited; changes go into a new one.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE tasks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    request TEXT NOT NULL,
+    phase TEXT NOT NULL,
+    plan_hash TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    context TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    completed_at TEXT,
+    replan_attempts INTEGER NOT NULL DEFAULT 0,
+    replan_request TEXT,
+    owner TEXT,
+    heartbeat_at TEXT
+  );
+  CREATE INDEX idx_tasks_phase ON tasks(phase);
+
+  CREATE TABLE steps (
+    task_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    description TEXT NOT NULL,
+    depends_on TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    input TEXT NOT NULL,
+    estimated_tokens INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    summary TEXT,
+    error TEXT,
+    reason TEXT,
+    nonce TEXT,
+    outputs TEXT,
+    PRIMARY KEY (task_id, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX idx_steps_task_position ON steps(task_id, position);
+
+  -- One row per phase transition, replayed in id order (the seed's migration 22).
+  CREATE TABLE task_states (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    entered_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+  CREATE INDEX idx_task_states_task ON task_states(task_id, id);
+
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id TEXT NOT NULL,
+    step_id TEXT,
+    ts TEXT NOT NULL,
+    source TEXT NOT NULL,
+    request TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    action TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    stdout TEXT,
+    stderr TEXT,
+    exit_code INTEGER,
+    outcome TEXT NOT NULL
+  );
+  CREATE INDEX idx_audit_task ON audit(task_id, id);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `The database was written by a newer orchestrate-mcp (schema ${current}, this build knows ${SCHEMA_VERSION}).`,
+    );
+  }
+  for (let version = current; version < SCHEMA_VERSION; version += 1) {
+    const sql = MIGRATIONS[version];
+    if (sql === undefined) break;
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

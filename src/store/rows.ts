@@ -1,0 +1,74 @@
+import type { Phase, PlanOrigin, Step, StepRun, StepStateName, Task, Tier } from '../engine/model.js';
+
+export interface TaskRow {
+  id: string;
+  request: string;
+  phase: Phase;
+  plan_hash: string;
+  origin: PlanOrigin;
+  context: string;
+  created_at: string;
+  completed_at: string | null;
+  replan_attempts: number;
+  replan_request: string | null;
+}
+
+export interface StepRow {
+  id: string;
+  action: string;
+  description: string;
+  depends_on: string;
+  tier: Tier;
+  input: string;
+  estimated_tokens: number;
+  state: StepStateName;
+  started_at: string | null;
+  finished_at: string | null;
+  summary: string | null;
+  error: string | null;
+  reason: string | null;
+  nonce: string | null;
+  outputs: string | null;
+}
+
+export function fromStepRow(row: StepRow): { step: Step; run: StepRun } {
+  const run: StepRun = { state: row.state };
+  if (row.started_at !== null) run.startedAt = row.started_at;
+  if (row.finished_at !== null) run.finishedAt = row.finished_at;
+  if (row.summary !== null) run.summary = row.summary;
+  if (row.error !== null) run.error = row.error;
+  if (row.reason !== null) run.reason = row.reason;
+  if (row.nonce !== null) run.nonce = row.nonce;
+  if (row.outputs !== null) run.outputs = JSON.parse(row.outputs) as StepRun['outputs'];
+  return {
+    step: {
+      id: row.id,
+      action: row.action,
+      description: row.description,
+      dependsOn: JSON.parse(row.depends_on) as string[],
+      tier: row.tier,
+      input: JSON.parse(row.input) as Record<string, unknown>,
+      estimatedTokens: row.estimated_tokens,
+    },
+    run,
+  };
+}
+
+export function fromTaskRow(row: TaskRow, steps: Array<{ step: Step; run: StepRun }>): Task {
+  const task: Task = {
+    id: row.id,
+    request: row.request,
+    phase: row.phase,
+    planHash: row.plan_hash,
+    createdAt: row.created_at,
+    replanAttempts: row.replan_attempts,
+    origin: row.origin,
+    context: JSON.parse(row.context) as Task['context'],
+    steps: steps.map((s) => s.step),
+    runs: new Map(steps.map((s) => [s.step.id, s.run])),
+    version: 0,
+  };
+  if (row.completed_at !== null) task.completedAt = row.completed_at;
+  if (row.replan_request !== null) task.replanRequest = JSON.parse(row.replan_request) as Task['replanRequest'];
+  return task;
+}

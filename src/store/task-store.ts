@@ -1,0 +1,243 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Phase, ReplanRequest, Step, StepRun, Task } from '../engine/model.js';
+import { fromStepRow, fromTaskRow, type StepRow, type TaskRow } from './rows.js';
+
+export interface TaskListItem {
+  id: string;
+  request: string;
+  phase: Phase;
+  createdAt: string;
+  completedAt?: string;
+  stepCount: number;
+}
+
+export interface AuditEntry {
+  taskId: string;
+  stepId?: string;
+  ts: string;
+  source: string;
+  request: string;
+  decision: string;
+  action: string;
+  tier: string;
+  stdout?: string;
+  stderr?: string;
+  exitCode?: number | null;
+  outcome: 'success' | 'failure' | 'cancelled' | 'timeout';
+}
+
+export interface PhaseRow {
+  id: number;
+  state: Phase;
+  enteredAt: string;
+}
+
+/** Every SQL statement of the task state lives here, prepared once. */
+export class TaskStore {
+  readonly #db: Database;
+  readonly #s: Record<string, Statement>;
+
+  constructor(db: Database) {
+    this.#db = db;
+    const p = (sql: string): Statement => db.prepare(sql);
+    this.#s = {
+      insertTask: p(`INSERT INTO tasks (id, request, phase, plan_hash, origin, context, created_at, updated_at,
+        replan_attempts) VALUES (@id, @request, @phase, @planHash, @origin, @context, @createdAt, @createdAt, 0)`),
+      insertStep: p(`INSERT INTO steps (task_id, id, position, action, description, depends_on, tier, input,
+        estimated_tokens, state) VALUES (@taskId, @id, @position, @action, @description, @dependsOn, @tier, @input,
+        @estimatedTokens, @state)`),
+      insertPhase: p(`INSERT INTO task_states (task_id, state, entered_at) VALUES (?, ?, ?)`),
+      updatePhase: p(`UPDATE tasks SET phase = ?, completed_at = ?, updated_at = ? WHERE id = ?`),
+      updateStep: p(`UPDATE steps SET state = @state, started_at = @startedAt, finished_at = @finishedAt,
+        summary = @summary, error = @error, reason = @reason, nonce = @nonce, outputs = @outputs
+        WHERE task_id = @taskId AND id = @id`),
+      updateMeta: p(`UPDATE tasks SET plan_hash = ?, replan_attempts = ?, replan_request = ?, updated_at = ?
+        WHERE id = ?`),
+      claim: p(`UPDATE tasks SET owner = ?, heartbeat_at = ? WHERE id = ? AND phase = 'awaiting_approval'`),
+      setOwner: p(`UPDATE tasks SET owner = ?, heartbeat_at = ? WHERE id = ?`),
+      heartbeat: p(`UPDATE tasks SET heartbeat_at = ? WHERE owner = ?`),
+      getTask: p(`SELECT * FROM tasks WHERE id = ?`),
+      getSteps: p(`SELECT * FROM steps WHERE task_id = ? ORDER BY position`),
+      list: p(`SELECT t.id, t.request, t.phase, t.created_at, t.completed_at,
+        (SELECT COUNT(*) FROM steps s WHERE s.task_id = t.id) AS step_count
+        FROM tasks t ORDER BY t.seq DESC LIMIT ? OFFSET ?`),
+      countTasks: p(`SELECT COUNT(*) AS n FROM tasks`),
+      awaitingApproval: p(`SELECT id FROM tasks WHERE phase = 'awaiting_approval' ORDER BY seq`),
+      unfinished: p(`SELECT id, owner, heartbeat_at FROM tasks
+        WHERE phase IN ('executing', 'awaiting_replan', 'reconciling')`),
+      phases: p(`SELECT id, state, entered_at FROM task_states WHERE task_id = ? ORDER BY id`),
+      insertAudit: p(`INSERT INTO audit (task_id, step_id, ts, source, request, decision, action, tier, stdout,
+        stderr, exit_code, outcome) VALUES (@taskId, @stepId, @ts, @source, @request, @decision, @action, @tier,
+        @stdout, @stderr, @exitCode, @outcome)`),
+      audit: p(`SELECT * FROM audit WHERE task_id = ? ORDER BY id`),
+    };
+  }
+
+  /** Stores a new task with its steps and its first phase rows, all or nothing. */
+  createTask(task: Task, phases: readonly Phase[], at: string): void {
+    this.#db.transaction(() => {
+      this.#s.insertTask!.run({
+        id: task.id,
+        request: task.request,
+        phase: task.phase,
+        planHash: task.planHash,
+        origin: task.origin,
+        context: JSON.stringify(task.context),
+        createdAt: task.createdAt,
+      });
+      this.#insertSteps(task.id, task.steps, 0, task.runs);
+      for (const phase of phases) this.#s.insertPhase!.run(task.id, phase, at);
+    })();
+  }
+
+  addSteps(task: Task, steps: readonly Step[], startPosition: number, at: string): void {
+    this.#db.transaction(() => {
+      this.#insertSteps(task.id, steps, startPosition, task.runs);
+      this.#updateMeta(task, at);
+    })();
+  }
+
+  #insertSteps(taskId: string, steps: readonly Step[], startPosition: number, runs: Map<string, StepRun>): void {
+    steps.forEach((step, index) => {
+      this.#s.insertStep!.run({
+        taskId,
+        id: step.id,
+        position: startPosition + index,
+        action: step.action,
+        description: step.description,
+        dependsOn: JSON.stringify(step.dependsOn),
+        tier: step.tier,
+        input: JSON.stringify(step.input),
+        estimatedTokens: step.estimatedTokens,
+        state: runs.get(step.id)?.state ?? 'pending',
+      });
+    });
+  }
+
+  recordPhase(taskId: string, phase: Phase, completedAt: string | undefined, at: string): void {
+    this.#db.transaction(() => {
+      this.#s.updatePhase!.run(phase, completedAt ?? null, at, taskId);
+      this.#s.insertPhase!.run(taskId, phase, at);
+    })();
+  }
+
+  updateStep(taskId: string, stepId: string, run: StepRun): void {
+    this.#s.updateStep!.run(stepParams(taskId, stepId, run));
+  }
+
+  /** Several step changes in one transaction (cancel, skip). */
+  updateSteps(taskId: string, changes: ReadonlyArray<readonly [string, StepRun]>): void {
+    if (changes.length === 0) return;
+    this.#db.transaction(() => {
+      for (const [stepId, run] of changes) this.#s.updateStep!.run(stepParams(taskId, stepId, run));
+    })();
+  }
+
+  updateMeta(task: Task, at: string): void {
+    this.#updateMeta(task, at);
+  }
+
+  #updateMeta(task: Task, at: string): void {
+    const replan: ReplanRequest | undefined = task.replanRequest;
+    this.#s.updateMeta!.run(task.planHash, task.replanAttempts, replan ? JSON.stringify(replan) : null, at, task.id);
+  }
+
+  /** Takes a task awaiting approval for this process; false when another got there first. */
+  claim(taskId: string, owner: string, at: string): boolean {
+    return this.#s.claim!.run(owner, at, taskId).changes === 1;
+  }
+
+  setOwner(taskId: string, owner: string | null, at: string): void {
+    this.#s.setOwner!.run(owner, owner === null ? null : at, taskId);
+  }
+
+  heartbeat(owner: string, at: string): void {
+    this.#s.heartbeat!.run(at, owner);
+  }
+
+  loadTask(id: string): Task | undefined {
+    const row = this.#s.getTask!.get(id) as TaskRow | undefined;
+    if (!row) return undefined;
+    const stepRows = this.#s.getSteps!.all(id) as StepRow[];
+    return fromTaskRow(row, stepRows.map(fromStepRow));
+  }
+
+  listTasks(limit: number, offset: number): { items: TaskListItem[]; total: number } {
+    const rows = this.#s.list!.all(limit, offset) as Array<{
+      id: string;
+      request: string;
+      phase: Phase;
+      created_at: string;
+      completed_at: string | null;
+      step_count: number;
+    }>;
+    const total = (this.#s.countTasks!.get() as { n: number }).n;
+    return {
+      total,
+      items: rows.map((r) => ({
+        id: r.id,
+        request: r.request,
+        phase: r.phase,
+        createdAt: r.created_at,
+        ...(r.completed_at ? { completedAt: r.completed_at } : {}),
+        stepCount: r.step_count,
+      })),
+    };
+  }
+
+  awaitingApproval(): string[] {
+    return (this.#s.awaitingApproval!.all() as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  unfinished(): Array<{ id: string; owner: string | null; heartbeatAt: string | null }> {
+    return (this.#s.unfinished!.all() as Array<{ id: string; owner: string | null; heartbeat_at: string | null }>).map(
+      (r) => ({ id: r.id, owner: r.owner, heartbeatAt: r.heartbeat_at }),
+    );
+  }
+
+  phaseHistory(taskId: string): PhaseRow[] {
+    return (this.#s.phases!.all(taskId) as Array<{ id: number; state: Phase; entered_at: string }>).map((r) => ({
+      id: r.id,
+      state: r.state,
+      enteredAt: r.entered_at,
+    }));
+  }
+
+  appendAudit(entry: AuditEntry): void {
+    this.#s.insertAudit!.run({
+      ...entry,
+      stepId: entry.stepId ?? null,
+      stdout: entry.stdout ?? null,
+      stderr: entry.stderr ?? null,
+      exitCode: entry.exitCode ?? null,
+    });
+  }
+
+  audit(taskId: string): Array<Record<string, unknown>> {
+    return this.#s.audit!.all(taskId) as Array<Record<string, unknown>>;
+  }
+
+  /** Runs `fn` in one write transaction. */
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn).immediate();
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+function stepParams(taskId: string, stepId: string, run: StepRun): Record<string, unknown> {
+  return {
+    taskId,
+    id: stepId,
+    state: run.state,
+    startedAt: run.startedAt ?? null,
+    finishedAt: run.finishedAt ?? null,
+    summary: run.summary ?? null,
+    error: run.error ?? null,
+    reason: run.reason ?? null,
+    nonce: run.nonce ?? null,
+    outputs: run.outputs ? JSON.stringify(run.outputs) : null,
+  };
+}

@@ -1,0 +1,117 @@
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { CreateMessageResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { stepDraftJsonSchema } from '../engine/decompose/prompt.js';
+import type { PlannedTask } from '../engine/engine.js';
+import type { TaskContext } from '../engine/model.js';
+import { toTaskView } from '../engine/view.js';
+import { OrchestrateError } from '../errors.js';
+import { samplingError, samplingParams, samplingText } from '../llm/sampling.js';
+import { defineTool, type ToolExtra, type ToolServices } from './definition.js';
+import { ok } from './result.js';
+import { errorShape, stepDraftShape, stepShape, taskViewShape } from './shapes.js';
+
+export const planTool = defineTool({
+  name: 'plan',
+  title: 'Plan a task',
+  description:
+    'Turns a request into a plan of steps (a DAG) for a human to approve; nothing runs yet. ' +
+    "Without `steps`, the client's LLM decomposes the request by sampling; if the client cannot sample, the " +
+    'result has phase "needs_plan" with a planning prompt and step schema: write the steps yourself and call ' +
+    'plan again with `steps`. With `taskId` and `steps`, sends corrective steps to a task waiting for a replan.',
+  inputSchema: {
+    request: z.string().min(1).max(100_000).optional().describe('What to do, in plain words (required unless taskId is given)'),
+    steps: z.array(stepDraftShape).min(1).max(1_000).optional().describe('A plan written by you: steps with 0-based depends_on'),
+    context: z
+      .object({
+        facts: z.array(z.string().max(10_000)).max(100).optional().describe('Project facts the planner must treat as true'),
+        workdir: z.string().max(4_096).optional().describe('Absolute working directory for the steps'),
+      })
+      .optional()
+      .describe('Context for planning and execution'),
+    taskId: z.string().max(200).optional().describe('With steps: the task in phase awaiting_replan these corrective steps are for'),
+  },
+  outputSchema: {
+    phase: z.string().optional().describe('"awaiting_approval", "needs_plan", or the task phase after a replan'),
+    taskId: z.string().optional().describe('The new task'),
+    planHash: z.string().optional().describe('Fingerprint of the plan; pass it to approve'),
+    planText: z.string().optional().describe('The plan, as text to show the user'),
+    steps: z.array(stepShape).optional().describe('The planned steps'),
+    planningPrompt: z.string().optional().describe('needs_plan: the prompt to plan with'),
+    stepSchema: z.record(z.string(), z.unknown()).optional().describe('needs_plan: JSON Schema of the steps array'),
+    task: taskViewShape.optional().describe('After a replan: the task'),
+    error: errorShape.optional(),
+  },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  async handler(args, extra, services) {
+    const { engine } = services;
+    if (args.taskId !== undefined) {
+      if (!args.steps) {
+        throw new OrchestrateError('INVALID_ARGUMENT', 'With taskId, plan needs `steps`: the corrective steps.');
+      }
+      const task = engine.submitReplan(args.taskId, args.steps);
+      const { graph } = engine.get(task.id);
+      return ok(
+        { phase: task.phase, taskId: task.id, task: toTaskView(task, graph, { stepLimit: 100 }) },
+        `Corrective steps accepted for task ${task.id}; execution continues. Follow it with status.`,
+      );
+    }
+    if (args.request === undefined) {
+      throw new OrchestrateError('INVALID_ARGUMENT', 'plan needs `request`: what to do.', { details: { field: 'request' } });
+    }
+    const context = checkContext(args.context);
+    if (args.steps) return planned(engine.planWithSteps(args.request, context, args.steps));
+    if (!services.session.canSample()) {
+      const prompt = engine.planningPrompt(args.request, context);
+      return ok(
+        {
+          phase: 'needs_plan',
+          planningPrompt: `${prompt.systemPrompt}\n\n${prompt.userMessage}`,
+          stepSchema: stepDraftJsonSchema(engine.ctx.registry),
+        },
+        'This client cannot sample, so write the plan yourself: follow planningPrompt, produce a steps array ' +
+          'matching stepSchema, and call plan again with the same request and `steps`.',
+      );
+    }
+    const sample = (system: string, user: string, signal: AbortSignal) => sampleInCall(extra, services, system, user, signal);
+    return planned(await engine.planBySampling(args.request, context, sample, extra.signal));
+  },
+});
+
+function planned({ task, planText }: PlannedTask) {
+  return ok(
+    { phase: task.phase, taskId: task.id, planHash: task.planHash, planText, steps: task.steps },
+    `${planText}\n\nShow this plan to the user. Nothing runs until they approve: call approve with taskId ` +
+      `"${task.id}" and planHash "${task.planHash}", or approve with decision "reject".`,
+  );
+}
+
+function checkContext(context: { facts?: string[]; workdir?: string } | undefined): TaskContext {
+  const result: TaskContext = {};
+  if (context?.facts) result.facts = context.facts;
+  if (context?.workdir !== undefined) {
+    const dir = context.workdir;
+    if (!isAbsolute(dir) || !existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new OrchestrateError('INVALID_ARGUMENT', `context.workdir must be an absolute path to an existing directory: ${dir}`, {
+        details: { field: 'context.workdir' },
+      });
+    }
+    result.workdir = dir;
+  }
+  return result;
+}
+
+/** Sampling inside the tool call, so HTTP transports route it on the call's own stream. */
+async function sampleInCall(extra: ToolExtra, services: ToolServices, system: string, user: string, signal: AbortSignal) {
+  try {
+    const result = await extra.sendRequest(
+      { method: 'sampling/createMessage', params: samplingParams({ system, messages: [{ role: 'user', content: user }] }) },
+      CreateMessageResultSchema,
+      { signal, timeout: services.samplingTimeoutMs },
+    );
+    return samplingText(result);
+  } catch (error) {
+    throw samplingError(error);
+  }
+}

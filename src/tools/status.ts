@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { isTerminalPhase } from '../engine/model.js';
+import { toTaskView, type TaskView } from '../engine/view.js';
+import { defineTool, type ToolExtra } from './definition.js';
+import { ok } from './result.js';
+import { errorShape, taskSummaryShape, taskViewShape } from './shapes.js';
+
+const PROGRESS_EVERY_MS = 5_000;
+
+export const statusTool = defineTool({
+  name: 'status',
+  title: 'Task status',
+  description:
+    'Shows a task as it is now: phase, every step with its state and outputs, and what it waits for. ' +
+    'waitUntil "change" or "terminal" long-polls (up to timeoutSeconds, max 50) so a long task can be followed ' +
+    'without busy polling. Without taskId, lists recent tasks, newest first.',
+  inputSchema: {
+    taskId: z.string().max(200).optional().describe('The task; omit to list recent tasks'),
+    waitUntil: z.enum(['change', 'terminal']).optional().describe('Wait for the next change, or for the task to end'),
+    timeoutSeconds: z.number().min(0).max(50).optional().describe('Longest wait, default 25'),
+    stepOffset: z.number().int().min(0).optional().describe('First step to include (topological order)'),
+    stepLimit: z.number().int().min(1).max(1_000).optional().describe('How many steps to include, default 100'),
+    limit: z.number().int().min(1).max(100).optional().describe('List: how many tasks, default 20'),
+    offset: z.number().int().min(0).optional().describe('List: how many tasks to skip'),
+  },
+  outputSchema: {
+    task: taskViewShape.optional(),
+    tasks: z.array(taskSummaryShape).optional().describe('Recent tasks, newest first'),
+    total: z.number().optional().describe('List: how many tasks exist'),
+    nextOffset: z.number().optional().describe('List: offset of the next page'),
+    error: errorShape.optional(),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler(args, extra, { engine }) {
+    if (args.taskId === undefined) {
+      const limit = args.limit ?? 20;
+      const offset = args.offset ?? 0;
+      const { items, total } = engine.list(limit, offset);
+      const more = offset + items.length < total;
+      const lines = items.map((t) => `- ${t.id} [${t.phase}] ${t.request.slice(0, 80)}`);
+      return ok(
+        { tasks: items, total, ...(more ? { nextOffset: offset + items.length } : {}) },
+        items.length === 0 ? 'No tasks yet.' : `${total} task(s), newest first:\n${lines.join('\n')}`,
+      );
+    }
+    const taskId = args.taskId;
+    if (args.waitUntil) {
+      const before = engine.get(taskId).task;
+      if (!(args.waitUntil === 'terminal' && isTerminalPhase(before.phase))) {
+        await waitWithProgress(extra, () => engine.waitFor(taskId, args.waitUntil ?? 'change', (args.timeoutSeconds ?? 25) * 1000, extra.signal));
+      }
+    }
+    const { task, graph } = engine.get(taskId);
+    const view = toTaskView(task, graph, { stepOffset: args.stepOffset ?? 0, stepLimit: args.stepLimit ?? 100 });
+    return ok({ task: view }, describe(view));
+  },
+});
+
+function describe(view: TaskView): string {
+  const hints = (view.awaiting ?? []).map((a) => `Waiting: ${a.hint}`);
+  const paging =
+    view.stepsOffset + view.steps.length < view.stepsTotal
+      ? [`Showing steps ${view.stepsOffset + 1}–${view.stepsOffset + view.steps.length} of ${view.stepsTotal}; pass stepOffset for more.`]
+      : [];
+  return [view.summaryText, ...hints, ...paging].join('\n\n');
+}
+
+/** Waits, sending a progress heartbeat when the client asked for progress. */
+async function waitWithProgress(extra: ToolExtra, wait: () => Promise<void>): Promise<void> {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return wait();
+  let beat = 0;
+  const timer = setInterval(() => {
+    beat += 1;
+    extra
+      .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: beat, message: 'waiting for the task to change' } })
+      .catch(() => {});
+  }, PROGRESS_EVERY_MS);
+  try {
+    await wait();
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,0 +1,496 @@
+import { describe, it, expect } from 'vitest';
+import { OrchestrateError } from '../../src/errors.js';
+import { finalizeDrafts } from '../../src/engine/decompose/finalize.js';
+import { planFromLlmText } from '../../src/engine/decompose/lenient.js';
+import { parseLlmSteps } from '../../src/engine/decompose/parse.js';
+import { basename } from 'node:path';
+import type { ActionCatalogue, ActionInfo, InputCheck } from '../../src/engine/catalogue.js';
+import type { Tier } from '../../src/engine/model.js';
+import { CommandParseError, parseCommand } from '../../src/plugins/command.js';
+
+interface TestAction {
+  info: ActionInfo;
+  fields: string[];
+  required: string[];
+}
+
+function action(name: string, tier: Tier, fields: string[], required: string[], fromDescription?: string): TestAction {
+  const properties = Object.fromEntries(fields.map((field) => [field, { type: 'string', description: `the ${field}` }]));
+  const inputSchema = { type: 'object', properties, required, additionalProperties: false };
+  const info: ActionInfo = { name, description: `Runs ${name}.`, tier, inputSchema };
+  if (fromDescription) info.fromDescription = fromDescription;
+  return { info, fields, required };
+}
+
+const ACTIONS: TestAction[] = [
+  action('research', 'read', ['query'], ['query'], 'query'),
+  action('plan', 'read', ['output'], ['output']),
+  action('implement', 'write', ['spec', 'agent'], ['spec'], 'spec'),
+  action('execute', 'execute', ['command', 'workdir'], ['command']),
+  action('test', 'execute', ['command', 'workdir'], ['command']),
+  action('shell', 'execute', ['command', 'workdir'], ['command']),
+  action('review', 'read', ['artifact'], ['artifact'], 'artifact'),
+  action('notify', 'read', ['channel', 'message'], ['message'], 'message'),
+];
+
+/** A hand-written stand-in for the plugin registry: schema-ish checks plus the seed's plan-time rules. */
+function testCatalogue(options: { allowlist?: string[]; agents?: string[] } = {}): ActionCatalogue {
+  const byName = new Map(ACTIONS.map((entry) => [entry.info.name, entry]));
+  return {
+    has: (name) => byName.has(name),
+    info: (name) => byName.get(name)?.info,
+    list: () => ACTIONS.map((entry) => entry.info),
+    checkInput: (name, input) => {
+      const entry = byName.get(name);
+      if (!entry) return { ok: false, problems: [`action: unknown action ${name}`] };
+      return checkInput(entry, input, options);
+    },
+  };
+}
+
+function checkInput(entry: TestAction, input: Record<string, unknown>, options: { allowlist?: string[]; agents?: string[] }): InputCheck {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(input)) {
+    if (!entry.fields.includes(key)) problems.push(`${key}: unknown field`);
+    else if (typeof value !== 'string') problems.push(`${key}: expected a string, got ${typeof value}`);
+  }
+  for (const field of entry.required) {
+    const value = input[field];
+    if (typeof value !== 'string' || !value.trim()) problems.push(`${field}: required and must not be empty`);
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  const checked = { ...input };
+  if (typeof checked['command'] === 'string') checked['command'] = checked['command'].trim();
+  const name = entry.info.name;
+  const command = String(checked['command']);
+  if (name === 'execute' || name === 'test') problems.push(...argvProblems(command, options.allowlist ?? []));
+  if (name === 'implement') problems.push(...agentProblems(checked['agent'], options.agents ?? []));
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, input: checked };
+}
+
+function argvProblems(command: string, allowlist: string[]): string[] {
+  try {
+    const binary = basename(parseCommand(command).argv[0] ?? '');
+    if (allowlist.length === 0 || allowlist.includes(binary)) return [];
+    return [
+      `command: calls \`${binary}\` which is not on the sandbox allowlist. Allowed binaries: ${allowlist.join(', ')}. Switch to action "shell" or re-plan.`,
+    ];
+  } catch (error) {
+    if (!(error instanceof CommandParseError)) throw error;
+    return [`command: ${error.message} Use action "shell" for shell syntax.`];
+  }
+}
+
+function agentProblems(agent: unknown, roster: string[]): string[] {
+  const name = typeof agent === 'string' ? agent.trim() : '';
+  if (roster.length === 0 || name === '' || name === 'default' || roster.includes(name)) return [];
+  return [`agent: delegates to agent \`${name}\` which is not registered. Available agents: ${[...roster].sort().join(', ')}`];
+}
+
+function rejection(run: () => unknown): OrchestrateError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof OrchestrateError) return error;
+    throw error;
+  }
+  throw new Error('expected an OrchestrateError');
+}
+
+const plan = (steps: unknown[], options: { allowlist?: string[]; agents?: string[] } = {}) =>
+  planFromLlmText(JSON.stringify(steps), testCatalogue(options), options);
+
+describe('parseLlmSteps', () => {
+  it('reads a well-formed reply', () => {
+    const drafts = parseLlmSteps(
+      '[{"description":"Look it up","action_type":"research","query":"what is x","depends_on":[],"tier":"read","estimated_tokens":500},' +
+        '{"description":"Run it","action":"shell","command":"ls","depends_on":[0]}]',
+    );
+    expect(drafts).toEqual([
+      { description: 'Look it up', actionType: 'research', action: undefined, tier: 'read', dependsOn: [], estimatedTokens: 500, fields: { query: 'what is x' } },
+      { description: 'Run it', action: 'shell', actionType: undefined, tier: undefined, dependsOn: [0], estimatedTokens: 0, fields: { command: 'ls' } },
+    ]);
+  });
+
+  it('treats null fields as absent', () => {
+    const [draft] = parseLlmSteps(
+      '[{"description":"d","action_type":"research","query":null,"agent":null,"tier":null,"depends_on":null,"estimated_tokens":null,"input":null}]',
+    );
+    expect(draft).toEqual({ description: 'd', actionType: 'research', action: undefined, tier: undefined, dependsOn: [], estimatedTokens: 0, fields: {} });
+  });
+
+  it('turns an integer tier into text', () => {
+    expect(parseLlmSteps('[{"description":"d","action_type":"plan","tier":1}]')[0]?.tier).toBe('1');
+  });
+
+  it('coerces numbers and booleans in text fields', () => {
+    const [draft] = parseLlmSteps('[{"description":42,"action_type":"shell","command":7,"query":2.5,"message":true,"channel":0}]');
+    expect(draft?.description).toBe('42');
+    expect(draft?.fields).toEqual({ command: '7', query: '2.5', message: 'true', channel: '0' });
+  });
+
+  it('treats empty strings as absent', () => {
+    const [draft] = parseLlmSteps('[{"description":"d","action":"","action_type":"","command":"","tier":""}]');
+    expect(draft).toMatchObject({ action: undefined, actionType: undefined, tier: undefined, fields: {} });
+  });
+
+  it('wraps a bare integer depends_on and drops a negative one', () => {
+    const drafts = parseLlmSteps('[{"description":"a"},{"description":"b","depends_on":0},{"description":"c","depends_on":-1}]');
+    expect(drafts.map((draft) => draft.dependsOn)).toEqual([[], [0], []]);
+  });
+
+  it('keeps only non-negative integers in a depends_on array', () => {
+    const [draft] = parseLlmSteps('[{"description":"a","depends_on":[0,"1",null,-1,1.5,{},2,true]}]');
+    expect(draft?.dependsOn).toEqual([0, 2]);
+  });
+
+  it.each(['"0"', '1.5', 'true', '{"0":1}'])('rejects depends_on written as %s', (value) => {
+    const error = rejection(() => parseLlmSteps(`[{"description":"a"},{"description":"b","depends_on":${value}}]`));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toContain('Failed to parse LLM output: step 2: "depends_on"');
+    expect(error.details).toEqual({ step: 2, field: 'depends_on' });
+  });
+
+  it.each(['-1', '1.5', '"10"'])('rejects estimated_tokens written as %s', (value) => {
+    const error = rejection(() => parseLlmSteps(`[{"description":"a","estimated_tokens":${value}}]`));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toContain('"estimated_tokens" must be a non-negative integer');
+    expect(error.details).toEqual({ step: 1, field: 'estimated_tokens' });
+  });
+
+  it('rejects an array or object in a text field, naming step and field', () => {
+    const error = rejection(() => parseLlmSteps('[{"description":"a"},{"description":"b","command":["ls","-l"]}]'));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toBe('Failed to parse LLM output: step 2: "command" must be text, not an array');
+    expect(error.details).toEqual({ step: 2, field: 'command' });
+    expect(rejection(() => parseLlmSteps('[{"description":{"text":"b"}}]')).message).toContain('"description" must be text, not an object');
+  });
+
+  it('rejects a nested input that is not an object', () => {
+    const error = rejection(() => parseLlmSteps('[{"description":"a","input":"ls"}]'));
+    expect(error.message).toContain('"input" must be an object');
+    expect(error.details).toEqual({ step: 1, field: 'input' });
+  });
+
+  it('keeps the nested input and unknown keys', () => {
+    const [draft] = parseLlmSteps('[{"description":"a","action":"shell","input":{"command":"ls"},"id":"s1","timeout":5}]');
+    expect(draft?.input).toEqual({ command: 'ls' });
+    expect(draft?.fields).toEqual({ id: 's1', timeout: 5 });
+  });
+
+  it('unwraps a markdown-fenced array', () => {
+    const drafts = parseLlmSteps('```json\n[{"description":"a","action_type":"plan"}]\n```');
+    expect(drafts).toHaveLength(1);
+  });
+
+  it('ignores prose before and after the array', () => {
+    const reply = 'Sure! Here is the plan:\n\n```json\n[\n  {"description": "a", "action": "plan"},\n  {"description": "b", "action": "plan"}\n]\n```\n\nLet me know if you want changes.';
+    expect(parseLlmSteps(reply).map((draft) => draft.description)).toEqual(['a', 'b']);
+  });
+
+  it('rejects trailing prose that contains brackets', () => {
+    const error = rejection(() => parseLlmSteps('[{"description":"a"}]\nNote: see [the docs] for details.'));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toMatch(/^Failed to parse LLM output: /);
+  });
+
+  it('rejects text that is not JSON', () => {
+    const error = rejection(() => parseLlmSteps('I cannot help with that.'));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toMatch(/^Failed to parse LLM output: /);
+  });
+
+  it('rejects a top-level object', () => {
+    const error = rejection(() => parseLlmSteps('{"steps": {"description": "a"}}'));
+    expect(error.message).toBe('Failed to parse LLM output: expected a JSON array of step objects');
+  });
+
+  it('rejects an element that is not an object', () => {
+    const error = rejection(() => parseLlmSteps('[{"description":"a"}, "run ls"]'));
+    expect(error.message).toBe('Failed to parse LLM output: step 2 is not an object');
+    expect(error.details).toEqual({ step: 2 });
+  });
+
+  it('rejects an empty plan', () => {
+    for (const reply of ['[]', '```json\n[ ]\n```']) {
+      const error = rejection(() => parseLlmSteps(reply));
+      expect(error.code).toBe('PLAN_INVALID');
+      expect(error.message).toBe('Empty plan — LLM produced no steps');
+    }
+  });
+});
+
+describe('planFromLlmText: actions and input', () => {
+  it('builds drafts from a basic two-step reply', () => {
+    const drafts = plan([
+      { description: 'Find the config', action_type: 'research', query: 'where is the config?', tier: 'read' },
+      { description: 'List files', action_type: 'shell', command: 'ls -la', depends_on: [0], estimated_tokens: 0 },
+    ]);
+    expect(drafts).toEqual([
+      { description: 'Find the config', action: 'research', dependsOn: [], tier: 'read', input: { query: 'where is the config?' }, estimatedTokens: 0 },
+      { description: 'List files', action: 'shell', dependsOn: [0], tier: 'execute', input: { command: 'ls -la' }, estimatedTokens: 0 },
+    ]);
+  });
+
+  it('prefers action over action_type', () => {
+    expect(plan([{ description: 'd', action: 'shell', action_type: 'research', command: 'ls' }])[0]?.action).toBe('shell');
+  });
+
+  it('lets the nested input win over flat duplicates', () => {
+    const [draft] = plan([{ description: 'd', action: 'shell', command: 'ls', input: { command: 'pwd', workdir: '/tmp' } }]);
+    expect(draft?.input).toEqual({ command: 'pwd', workdir: '/tmp' });
+  });
+
+  it("ignores flat keys the action does not declare", () => {
+    const [draft] = plan([{ description: 'd', action: 'shell', command: 'ls', query: 'stray', id: 's1', step: 1 }]);
+    expect(draft?.input).toEqual({ command: 'ls' });
+  });
+
+  it('keeps a step without an action as a plan note of its description', () => {
+    const [draft] = plan([{ description: 'Think it over', command: 'ignored' }]);
+    expect(draft).toMatchObject({ action: 'plan', input: { output: 'Think it over' } });
+  });
+
+  it('rejects an action the catalogue does not know with UNKNOWN_ACTION', () => {
+    const error = rejection(() => plan([{ description: 'a', action: 'plan', spec: 'x' }, { description: 'Deploy it', action: 'deploy' }]));
+    expect(error.code).toBe('UNKNOWN_ACTION');
+    expect(error.message).toBe(
+      'step 2 ("Deploy it"): unknown action "deploy". Available actions: research, plan, implement, execute, test, shell, review, notify',
+    );
+    expect(error.details).toMatchObject({ step: 2, field: 'action', action: 'deploy' });
+  });
+
+  it('rejects a step without a description', () => {
+    const error = rejection(() => plan([{ description: '   ', action: 'shell', command: 'ls' }]));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toContain('step 1');
+    expect(error.message).toContain('description');
+    expect(error.details).toMatchObject({ step: 1, field: 'description' });
+  });
+
+  it('uses a plan step spec as its output', () => {
+    expect(plan([{ description: 'Outline', action: 'plan', spec: '1. do x' }])[0]?.input).toEqual({ output: '1. do x' });
+    expect(plan([{ description: 'Outline', action: 'plan', output: 'kept', spec: 'x' }])[0]?.input).toEqual({ output: 'kept' });
+  });
+
+  it("fills each action's main field from the description", () => {
+    const drafts = plan([
+      { description: 'What is x?', action: 'research' },
+      { description: 'Write x', action: 'implement', agent: 'default' },
+      { description: 'src/x.ts', action: 'review' },
+      { description: 'Tell the user', action: 'notify' },
+    ]);
+    expect(drafts.map((draft) => draft.input)).toEqual([
+      { query: 'What is x?' },
+      { agent: 'default', spec: 'Write x' },
+      { artifact: 'src/x.ts' },
+      { message: 'Tell the user' },
+    ]);
+  });
+
+  it('stores the input the catalogue normalised', () => {
+    expect(plan([{ description: 'd', action: 'shell', command: '  ls  ' }])[0]?.input).toEqual({ command: 'ls' });
+  });
+});
+
+describe('planFromLlmText: plan-time checks', () => {
+  it('rejects an execute step with an empty command, naming the step', () => {
+    const error = rejection(() => plan([{ description: 'a', action: 'plan', spec: 'x' }, { description: 'Run it', action_type: 'execute', command: '' }]));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toBe('step 2 ("Run it"): command: required and must not be empty');
+    expect(error.details).toMatchObject({ step: 2, index: 1, field: 'command' });
+  });
+
+  it('rejects shell and test steps without a command', () => {
+    expect(rejection(() => plan([{ description: 's', action: 'shell', command: '   ' }])).details).toMatchObject({ step: 1, field: 'command' });
+    expect(rejection(() => plan([{ description: 't', action: 'test' }])).message).toContain('step 1 ("t"): command:');
+  });
+
+  it('rejects an execute binary outside the allowlist and exempts shell', () => {
+    const error = rejection(() => plan([{ description: 'Build', action: 'execute', command: 'make all' }], { allowlist: ['cargo', 'ls'] }));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toContain('`make`');
+    expect(error.message).toContain('not on the sandbox allowlist');
+    expect(error.details).toMatchObject({ field: 'command' });
+    expect(plan([{ description: 'Build', action: 'shell', command: 'make all' }], { allowlist: ['ls'] })).toHaveLength(1);
+    expect(plan([{ description: 'Test', action: 'test', command: '/usr/bin/cargo test' }], { allowlist: ['cargo'] })).toHaveLength(1);
+  });
+
+  it('rejects a pipeline in an execute step and suggests shell', () => {
+    const error = rejection(() => plan([{ description: 'Count', action: 'execute', command: 'ls | wc -l' }]));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toContain('Shell metacharacter | not supported');
+    expect(error.message).toContain('"shell"');
+  });
+
+  it.each(['make || true', 'make && make install', 'cd x; ls', 'sleep 1 &', 'sort < f', 'echo `id`', 'echo $(id)'])(
+    'rejects %s in a test step',
+    (command) => {
+      const error = rejection(() => plan([{ description: 'Check', action: 'test', command }]));
+      expect(error.code).toBe('PLAN_INVALID');
+      expect(error.message).toMatch(/command: Shell (metacharacter|substitution)/);
+    },
+  );
+
+  it('rejects an unregistered agent, listing the sorted roster', () => {
+    const error = rejection(() =>
+      plan([{ description: 'Write code', action_type: 'implement', spec: 'x', agent: 'ghost-agent' }], { agents: ['qwen', 'claude-code'] }),
+    );
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toContain('ghost-agent');
+    expect(error.message).toContain('not registered');
+    expect(error.message).toContain('claude-code, qwen');
+    expect(error.details).toMatchObject({ step: 1, field: 'agent', problems: [expect.stringContaining('ghost-agent')] });
+  });
+
+  it('accepts a registered agent, the default agent and no agent', () => {
+    const agents = ['claude-code', 'qwen'];
+    for (const agent of ['qwen', 'default', undefined]) {
+      expect(plan([{ description: 'Write code', action: 'implement', spec: 'x', agent }], { agents })).toHaveLength(1);
+    }
+  });
+
+  it('skips agent checks when no roster is known', () => {
+    expect(plan([{ description: 'Write code', action: 'implement', agent: 'ghost-agent' }])[0]?.input).toMatchObject({ agent: 'ghost-agent' });
+  });
+
+  it('reports the first violating step only', () => {
+    const error = rejection(() =>
+      plan([
+        { description: 'ok', action: 'shell', command: 'ls' },
+        { description: 'bad one', action: 'execute', command: 'a | b' },
+        { description: 'bad two', action: 'shell' },
+      ]),
+    );
+    expect(error.details).toMatchObject({ step: 2 });
+  });
+
+  it('lists every problem of the step in details', () => {
+    const error = rejection(() => plan([{ description: 'd', action: 'shell', input: { command: 5, extra: 'x' } }]));
+    expect(error.message).toBe('step 1 ("d"): command: expected a string, got number');
+    expect(error.details['problems']).toEqual(['command: expected a string, got number', 'extra: unknown field', 'command: required and must not be empty']);
+  });
+});
+
+describe('planFromLlmText: tiers', () => {
+  it.each([
+    ['read', 'read'],
+    ['write', 'write'],
+    ['destructive', 'destructive'],
+    ['external', 'external'],
+    ['execute', 'execute'],
+    ['READ', 'execute'],
+    [1, 'execute'],
+    [null, 'execute'],
+    [undefined, 'execute'],
+  ])('maps tier %s to %s', (tier, expected) => {
+    expect(plan([{ description: 'd', action: 'shell', command: 'ls', tier }])[0]?.tier).toBe(expected);
+  });
+
+  it('downgrades an external notify step to read', () => {
+    expect(plan([{ description: 'Tell me', action: 'notify', tier: 'external' }])[0]?.tier).toBe('read');
+  });
+});
+
+describe('planFromLlmText: dependencies', () => {
+  it('repairs cyclic dependencies into a DAG', () => {
+    const drafts = plan([
+      { description: 'a', action: 'research', depends_on: [1] },
+      { description: 'b', action: 'research', depends_on: [0] },
+    ]);
+    expect(drafts.map((draft) => draft.dependsOn)).toEqual([[], [0]]);
+  });
+
+  it('drops self, forward and out-of-range dependencies and duplicates', () => {
+    const drafts = plan([
+      { description: 'a', action: 'research', depends_on: [0] },
+      { description: 'b', action: 'research', depends_on: [0, 0, 5, 1] },
+      { description: 'c', action: 'research', depends_on: [1, 0, 1, 2] },
+    ]);
+    expect(drafts.map((draft) => draft.dependsOn)).toEqual([[], [0], [1, 0]]);
+  });
+
+  it('chains a flat plan sequentially', () => {
+    const drafts = plan([
+      { description: 'a', action: 'research' },
+      { description: 'b', action: 'plan', spec: 'x' },
+      { description: 'c', action: 'shell', command: 'ls' },
+    ]);
+    expect(drafts.map((draft) => draft.dependsOn)).toEqual([[], [0], [1]]);
+  });
+
+  it('links only steps that consume prior output when some dependencies exist', () => {
+    const drafts = plan([
+      { description: 'a', action: 'research' },
+      { description: 'b', action: 'research' },
+      { description: 'c', action: 'shell', command: 'ls', depends_on: [0] },
+      { description: 'd', action: 'review' },
+      { description: 'e', action: 'plan', spec: 'x' },
+      { description: 'f', action: 'notify' },
+    ]);
+    expect(drafts.map((draft) => draft.dependsOn)).toEqual([[], [], [0], [2], [], [4]]);
+  });
+
+  it('repairs the worked example of the seed into a chain', () => {
+    const drafts = plan([
+      { description: 'Plan it', action: 'plan', spec: 'x', depends_on: [1] },
+      { description: 'Build it', action: 'implement', spec: 'y', depends_on: [0, 2] },
+      { description: 'Test it', action: 'test', command: 'npm test', depends_on: [2] },
+    ]);
+    expect(drafts.map((draft) => draft.dependsOn)).toEqual([[], [0], [1]]);
+  });
+
+  it('leaves a single step alone', () => {
+    expect(plan([{ description: 'a', action: 'shell', command: 'ls' }])[0]?.dependsOn).toEqual([]);
+  });
+});
+
+describe('planFromLlmText: a messy realistic reply', () => {
+  it('repairs fences, prose, nulls, bare integers and numbers in text fields', () => {
+    const reply = [
+      "I'll break this into three steps.",
+      '',
+      '```json',
+      '[',
+      '  {"description": "Check the Node version", "action_type": "shell", "command": "node --version", "query": null, "depends_on": null, "tier": "read", "estimated_tokens": null},',
+      '  {"description": "Run the test suite", "action": "test", "command": "npm test", "depends_on": 0, "tier": "Execute", "estimated_tokens": 0},',
+      '  {"description": "Report the result", "action_type": "notify", "channel": 1, "message": "", "depends_on": [1, "0"], "tier": "external"}',
+      ']',
+      '```',
+      '',
+      'Step 3 tells you how it went.',
+    ].join('\n');
+    const drafts = planFromLlmText(reply, testCatalogue({ allowlist: ['npm', 'node'] }));
+    expect(drafts).toEqual([
+      { description: 'Check the Node version', action: 'shell', dependsOn: [], tier: 'read', input: { command: 'node --version' }, estimatedTokens: 0 },
+      { description: 'Run the test suite', action: 'test', dependsOn: [0], tier: 'execute', input: { command: 'npm test' }, estimatedTokens: 0 },
+      { description: 'Report the result', action: 'notify', dependsOn: [1], tier: 'read', input: { channel: '1', message: 'Report the result' }, estimatedTokens: 0 },
+    ]);
+  });
+});
+
+describe('finalizeDrafts', () => {
+  it('gives every step a fresh id and turns indices into ids', () => {
+    let next = 0;
+    const drafts = plan([
+      { description: 'a', action: 'research' },
+      { description: 'b', action: 'shell', command: 'ls' },
+      { description: 'c', action: 'review', depends_on: [0, 1] },
+    ]);
+    const steps = finalizeDrafts(drafts, () => `id-${(next += 1)}`);
+    expect(steps.map((step) => [step.id, step.dependsOn])).toEqual([
+      ['id-1', []],
+      ['id-2', ['id-1']],
+      ['id-3', ['id-1', 'id-2']],
+    ]);
+    expect(steps[1]).toEqual({ id: 'id-2', action: 'shell', description: 'b', dependsOn: ['id-1'], tier: 'execute', input: { command: 'ls' }, estimatedTokens: 0 });
+  });
+
+  it('uses a new id on every call', () => {
+    const drafts = plan([{ description: 'a', action: 'research' }]);
+    const first = finalizeDrafts(drafts, () => crypto.randomUUID());
+    const second = finalizeDrafts(drafts, () => crypto.randomUUID());
+    expect(first[0]?.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first[0]?.id).not.toBe(second[0]?.id);
+  });
+});

@@ -1,0 +1,276 @@
+import { describe, it, expect } from 'vitest';
+import { OrchestrateError } from '../../src/errors.js';
+import { validateHostDrafts } from '../../src/engine/decompose/strict.js';
+import { basename } from 'node:path';
+import type { ActionCatalogue, ActionInfo, InputCheck } from '../../src/engine/catalogue.js';
+import type { Tier } from '../../src/engine/model.js';
+import { CommandParseError, parseCommand } from '../../src/plugins/command.js';
+
+interface TestAction {
+  info: ActionInfo;
+  fields: string[];
+  required: string[];
+}
+
+function action(name: string, tier: Tier, fields: string[], required: string[], fromDescription?: string): TestAction {
+  const properties = Object.fromEntries(fields.map((field) => [field, { type: 'string', description: `the ${field}` }]));
+  const inputSchema = { type: 'object', properties, required, additionalProperties: false };
+  const info: ActionInfo = { name, description: `Runs ${name}.`, tier, inputSchema };
+  if (fromDescription) info.fromDescription = fromDescription;
+  return { info, fields, required };
+}
+
+const ACTIONS: TestAction[] = [
+  action('research', 'read', ['query'], ['query'], 'query'),
+  action('plan', 'read', ['output'], ['output']),
+  action('implement', 'write', ['spec', 'agent'], ['spec'], 'spec'),
+  action('execute', 'execute', ['command', 'workdir'], ['command']),
+  action('test', 'execute', ['command', 'workdir'], ['command']),
+  action('shell', 'execute', ['command', 'workdir'], ['command']),
+  action('review', 'read', ['artifact'], ['artifact'], 'artifact'),
+  action('notify', 'read', ['channel', 'message'], ['message'], 'message'),
+];
+
+/** A hand-written stand-in for the plugin registry: schema-ish checks plus the seed's plan-time rules. */
+function testCatalogue(options: { allowlist?: string[]; agents?: string[] } = {}): ActionCatalogue {
+  const byName = new Map(ACTIONS.map((entry) => [entry.info.name, entry]));
+  return {
+    has: (name) => byName.has(name),
+    info: (name) => byName.get(name)?.info,
+    list: () => ACTIONS.map((entry) => entry.info),
+    checkInput: (name, input) => {
+      const entry = byName.get(name);
+      if (!entry) return { ok: false, problems: [`action: unknown action ${name}`] };
+      return checkInput(entry, input, options);
+    },
+  };
+}
+
+function checkInput(entry: TestAction, input: Record<string, unknown>, options: { allowlist?: string[]; agents?: string[] }): InputCheck {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(input)) {
+    if (!entry.fields.includes(key)) problems.push(`${key}: unknown field`);
+    else if (typeof value !== 'string') problems.push(`${key}: expected a string, got ${typeof value}`);
+  }
+  for (const field of entry.required) {
+    const value = input[field];
+    if (typeof value !== 'string' || !value.trim()) problems.push(`${field}: required and must not be empty`);
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  const checked = { ...input };
+  if (typeof checked['command'] === 'string') checked['command'] = checked['command'].trim();
+  const name = entry.info.name;
+  const command = String(checked['command']);
+  if (name === 'execute' || name === 'test') problems.push(...argvProblems(command, options.allowlist ?? []));
+  if (name === 'implement') problems.push(...agentProblems(checked['agent'], options.agents ?? []));
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, input: checked };
+}
+
+function argvProblems(command: string, allowlist: string[]): string[] {
+  try {
+    const binary = basename(parseCommand(command).argv[0] ?? '');
+    if (allowlist.length === 0 || allowlist.includes(binary)) return [];
+    return [
+      `command: calls \`${binary}\` which is not on the sandbox allowlist. Allowed binaries: ${allowlist.join(', ')}. Switch to action "shell" or re-plan.`,
+    ];
+  } catch (error) {
+    if (!(error instanceof CommandParseError)) throw error;
+    return [`command: ${error.message} Use action "shell" for shell syntax.`];
+  }
+}
+
+function agentProblems(agent: unknown, roster: string[]): string[] {
+  const name = typeof agent === 'string' ? agent.trim() : '';
+  if (roster.length === 0 || name === '' || name === 'default' || roster.includes(name)) return [];
+  return [`agent: delegates to agent \`${name}\` which is not registered. Available agents: ${[...roster].sort().join(', ')}`];
+}
+
+function rejection(run: () => unknown): OrchestrateError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof OrchestrateError) return error;
+    throw error;
+  }
+  throw new Error('expected an OrchestrateError');
+}
+
+const validate = (drafts: unknown[], options: { allowlist?: string[]; agents?: string[] } = {}) =>
+  validateHostDrafts(drafts, testCatalogue(options));
+
+const ok = (description: string, extra: Record<string, unknown> = {}) => ({ description, action: 'shell', command: 'ls', ...extra });
+
+describe('validateHostDrafts: accepted plans', () => {
+  it('takes a well-formed plan as written', () => {
+    const drafts = validate([
+      { description: 'Find the config', action: 'research', input: { query: 'where?' }, estimated_tokens: 300 },
+      { description: 'List files', action: 'shell', input: { command: 'ls' }, depends_on: [0], tier: 'read' },
+    ]);
+    expect(drafts).toEqual([
+      { description: 'Find the config', action: 'research', dependsOn: [], tier: 'read', input: { query: 'where?' }, estimatedTokens: 300 },
+      { description: 'List files', action: 'shell', dependsOn: [0], tier: 'read', input: { command: 'ls' }, estimatedTokens: 0 },
+    ]);
+  });
+
+  it("uses the action's default tier when none is given", () => {
+    const drafts = validate([
+      { description: 'a', action: 'implement', spec: 'x', tier: null },
+      { description: 'b', action: 'shell', command: 'ls' },
+    ]);
+    expect(drafts.map((draft) => draft.tier)).toEqual(['write', 'execute']);
+  });
+
+  it('keeps an explicit external tier on notify', () => {
+    expect(validate([{ description: 'Post it', action: 'notify', tier: 'external' }])[0]?.tier).toBe('external');
+  });
+
+  it('does not chain a plan without dependencies', () => {
+    const drafts = validate([ok('a'), ok('b'), { description: 'c', action: 'notify' }]);
+    expect(drafts.map((draft) => draft.dependsOn)).toEqual([[], [], []]);
+  });
+
+  it('accepts action_type, a bare integer dependency and null dependencies, and removes duplicates', () => {
+    const drafts = validate([
+      { description: 'a', action_type: 'shell', command: 'ls', depends_on: null },
+      { description: 'b', action_type: 'shell', command: 'ls', depends_on: 0 },
+      { description: 'c', action: 'shell', command: 'ls', depends_on: [1, 0, 1] },
+    ]);
+    expect(drafts.map((draft) => [draft.action, draft.dependsOn])).toEqual([
+      ['shell', []],
+      ['shell', [0]],
+      ['shell', [1, 0]],
+    ]);
+  });
+
+  it('gathers flat fields, lets the nested input win, and fills the main field from the description', () => {
+    const drafts = validate([
+      { description: 'd', action: 'shell', command: 'ls', workdir: '/tmp', input: { command: 'pwd' }, id: 'ignored' },
+      { description: 'What is x?', action: 'research' },
+      { description: 'Outline', action: 'plan', spec: '1. x' },
+    ]);
+    expect(drafts.map((draft) => draft.input)).toEqual([{ command: 'pwd', workdir: '/tmp' }, { query: 'What is x?' }, { output: '1. x' }]);
+  });
+
+  it('accepts a registered agent and a binary on the allowlist', () => {
+    const drafts = validate(
+      [
+        { description: 'Write', action: 'implement', spec: 'x', agent: 'qwen' },
+        { description: 'Test', action: 'test', command: 'npm test', depends_on: [0] },
+      ],
+      { agents: ['qwen'], allowlist: ['npm'] },
+    );
+    expect(drafts).toHaveLength(2);
+  });
+});
+
+describe('validateHostDrafts: rejected plans', () => {
+  it('rejects an empty plan', () => {
+    const error = rejection(() => validate([]));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toContain('Empty plan');
+  });
+
+  it('rejects a draft that is not an object', () => {
+    const error = rejection(() => validate([ok('a'), 'run ls']));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toMatch(/^step 2 \(""\): must be an object/);
+    expect(error.details).toEqual({ step: 2, index: 1, field: 'step' });
+  });
+
+  it.each([undefined, '', '   ', 42])('rejects description %s', (description) => {
+    const error = rejection(() => validate([{ description, action: 'shell', command: 'ls' }]));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toContain('description: must be a non-empty string');
+    expect(error.details).toEqual({ step: 1, index: 0, field: 'description' });
+  });
+
+  it('rejects a missing, empty or non-string action', () => {
+    for (const action of [undefined, '', 7]) {
+      const error = rejection(() => validate([{ description: 'Do it', action }]));
+      expect(error.code).toBe('PLAN_INVALID');
+      expect(error.message).toMatch(/^step 1 \("Do it"\): action: /);
+      expect(error.details).toEqual({ step: 1, index: 0, field: 'action' });
+    }
+  });
+
+  it('rejects an unknown action with UNKNOWN_ACTION', () => {
+    const error = rejection(() => validate([ok('a'), { description: 'Ship it', action: 'deploy' }]));
+    expect(error.code).toBe('UNKNOWN_ACTION');
+    expect(error.message).toBe(
+      'step 2 ("Ship it"): unknown action "deploy". Available actions: research, plan, implement, execute, test, shell, review, notify',
+    );
+    expect(error.details).toEqual({ step: 2, index: 1, field: 'action', action: 'deploy' });
+  });
+
+  it('rejects a step that depends on itself', () => {
+    const error = rejection(() => validate([ok('a'), ok('b', { depends_on: [1] })]));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toMatch(/^step 2 \("b"\): depends on itself/);
+    expect(error.details).toEqual({ step: 2, index: 1, field: 'depends_on' });
+  });
+
+  it('rejects a dependency on a later step', () => {
+    const error = rejection(() => validate([ok('a', { depends_on: [1] }), ok('b')]));
+    expect(error.message).toMatch(/^step 1 \("a"\): depends on a later step/);
+    expect(error.details).toEqual({ step: 1, index: 0, field: 'depends_on' });
+  });
+
+  it.each([[[2]], [[-1]], [[0.5]], [['0']], [[null]], [5]])('rejects the missing dependency %j', (dependsOn) => {
+    const error = rejection(() => validate([ok('a'), ok('b', { depends_on: dependsOn })]));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toMatch(/^step 2 \("b"\): depends on a missing step/);
+    expect(error.details).toEqual({ step: 2, index: 1, field: 'depends_on' });
+  });
+
+  it('rejects depends_on that is not a list of indices', () => {
+    const error = rejection(() => validate([ok('a'), ok('b', { depends_on: '0' })]));
+    expect(error.message).toContain('depends_on: must be an array');
+    expect(error.details).toMatchObject({ field: 'depends_on' });
+  });
+
+  it.each(['READ', 'Execute', 'high', 1])('rejects the tier %s', (tier) => {
+    const error = rejection(() => validate([ok('a', { tier })]));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toContain('tier: must be one of read, write, execute, destructive, external');
+    expect(error.details).toEqual({ step: 1, index: 0, field: 'tier' });
+  });
+
+  it.each([-1, 1.5, '100'])('rejects estimated_tokens %s', (estimated) => {
+    const error = rejection(() => validate([ok('a', { estimated_tokens: estimated })]));
+    expect(error.message).toContain('estimated_tokens: must be a non-negative integer');
+    expect(error.details).toEqual({ step: 1, index: 0, field: 'estimated_tokens' });
+  });
+
+  it('rejects a nested input that is not an object', () => {
+    const error = rejection(() => validate([{ description: 'a', action: 'shell', input: ['ls'] }]));
+    expect(error.message).toContain('input: must be an object');
+    expect(error.details).toEqual({ step: 1, index: 0, field: 'input' });
+  });
+
+  it('does not coerce numbers into text fields', () => {
+    const error = rejection(() => validate([{ description: 'a', action: 'shell', command: 42 }]));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toBe('step 1 ("a"): command: expected a string, got number');
+    expect(error.details).toMatchObject({ step: 1, index: 0, field: 'command' });
+  });
+
+  it('rejects input the catalogue refuses: allowlist, pipeline, agent roster', () => {
+    const allow = rejection(() => validate([{ description: 'Build', action: 'execute', command: 'make' }], { allowlist: ['ls'] }));
+    expect(allow.message).toContain('not on the sandbox allowlist');
+    const pipe = rejection(() => validate([{ description: 'Count', action: 'execute', command: 'ls | wc -l' }]));
+    expect(pipe.message).toContain('Shell metacharacter |');
+    const agent = rejection(() =>
+      validate([{ description: 'Write', action: 'implement', agent: 'ghost-agent' }], { agents: ['qwen', 'claude-code'] }),
+    );
+    expect(agent.message).toContain('ghost-agent');
+    expect(agent.message).toContain('not registered');
+    expect(agent.message).toContain('claude-code, qwen');
+    expect(agent.details).toMatchObject({ field: 'agent', problems: [expect.stringContaining('ghost-agent')] });
+  });
+
+  it('cuts a long description to 60 characters in the message', () => {
+    const description = `${'x'.repeat(80)}`;
+    const error = rejection(() => validate([{ description, action: 'deploy' }]));
+    expect(error.message).toMatch(new RegExp(`^step 1 \\("${'x'.repeat(59)}…"\\): `));
+  });
+});

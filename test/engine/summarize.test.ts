@@ -1,0 +1,253 @@
+import { describe, it, expect } from 'vitest';
+import { TaskGraph } from '../../src/engine/graph.js';
+import type { Phase, Step, StepRun, Task, Tier } from '../../src/engine/model.js';
+import { formatPlanForApproval, summarizeTask } from '../../src/engine/summarize.js';
+import { firstLineSummary } from '../../src/engine/text.js';
+
+const TASK_ID = '0f8c2a52-7a3e-4c1b-9d55-1f2e3a4b5c6d';
+
+function step(id: string, description: string, dependsOn: string[] = [], tier: Tier = 'read'): Step {
+  return { id, action: 'plan', description, dependsOn, tier, input: {}, estimatedTokens: 0 };
+}
+
+function done(summary: string, stdout = ''): StepRun {
+  return {
+    state: 'completed',
+    summary,
+    outputs: { stdout, stderr: '', exitCode: 0, artifacts: [], data: null },
+  };
+}
+
+function makeTask(phase: Phase, steps: Step[], runs: Record<string, StepRun> = {}, request = 'Ship it'): Task {
+  return {
+    id: TASK_ID,
+    request,
+    phase,
+    planHash: 'hash',
+    createdAt: '2025-01-01T00:00:00.000Z',
+    replanAttempts: 0,
+    origin: 'host',
+    context: {},
+    steps,
+    runs: new Map(Object.entries(runs)),
+    version: 1,
+  };
+}
+
+function summary(task: Task): string {
+  return summarizeTask(task, TaskGraph.from(task.steps));
+}
+
+function plan(task: Task): string {
+  return formatPlanForApproval(task, TaskGraph.from(task.steps));
+}
+
+/** The seed's test_steps(): research then execute, the second after the first. */
+const seedSteps = [step('s1', 'Research the test'), step('s2', 'Test it with echo hello', ['s1'], 'execute')];
+
+describe('formatPlanForApproval', () => {
+  it('lists the steps without an [exec] tag and advertises `approve` and `reject`', () => {
+    const text = plan(makeTask('awaiting_approval', seedSteps));
+    expect(text).toContain('Research');
+    expect(text).toContain('Test');
+    expect(text).not.toContain('[exec]');
+    expect(text).toContain('`approve`');
+    expect(text).toContain('`reject`');
+  });
+
+  it('embeds the task id and never a <nonce> placeholder (behaviour 9)', () => {
+    const text = plan(makeTask('awaiting_approval', seedSteps));
+    expect(text).toContain(TASK_ID);
+    expect(text).not.toContain('<nonce>');
+  });
+
+  it('marks destructive and external steps only', () => {
+    const text = plan(
+      makeTask('awaiting_approval', [
+        step('a', 'Read notes'),
+        step('b', 'Delete the build dir', [], 'destructive'),
+        step('c', 'Post to Slack', [], 'external'),
+        step('d', 'Write file', [], 'write'),
+      ]),
+    );
+    expect(text).toContain('  2. Delete the build dir (destructive — extra confirmation)');
+    expect(text).toContain('  3. Post to Slack (external call — extra confirmation)');
+    expect(text).toContain('  1. Read notes\n');
+    expect(text).toContain('  4. Write file\n');
+  });
+
+  it('renders the exact layout in topological order with 1-based dependency refs (behaviour 8)', () => {
+    const steps = [
+      step('d', 'Merge', ['c', 'b']),
+      step('c', 'Test'),
+      step('b', 'Build', ['a']),
+      step('a', 'Fetch'),
+    ];
+    expect(plan(makeTask('awaiting_approval', steps, {}, 'Release v2'))).toBe(
+      [
+        'Task plan for: "Release v2"',
+        '4 steps:',
+        '',
+        '  1. Fetch',
+        '  2. Build (after #1)',
+        '  3. Test',
+        '  4. Merge (after #2, #3)',
+        '',
+        'Approve with the `approve` tool to run it, or `reject` to discard it ' +
+          `(pass taskId when several plans are pending). Task id: ${TASK_ID}`,
+      ].join('\n'),
+    );
+  });
+});
+
+describe('summarizeTask before execution', () => {
+  it('mentions Planning and the step count while planning', () => {
+    const text = summary(makeTask('planning', seedSteps));
+    expect(text).toContain('Planning');
+    expect(text).toContain('2 steps');
+    expect(text).toBe('Planning: "Ship it" — 2 steps identified');
+  });
+
+  it('reports the plan size while awaiting approval', () => {
+    expect(summary(makeTask('awaiting_approval', seedSteps))).toBe('Awaiting approval: "Ship it" — 2 steps in plan');
+  });
+});
+
+describe('summarizeTask while running', () => {
+  const steps = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id) => step(id, `Step ${id}`));
+  const runs: Record<string, StepRun> = {
+    a: { state: 'cancelled' },
+    b: { state: 'skipped', reason: 'dependency x failed' },
+    c: { state: 'failed', error: 'boom' },
+    d: { state: 'awaiting_confirmation', nonce: 'n' },
+    e: { state: 'running' },
+    f: done('ok'),
+  };
+
+  it('lists non-zero counts in the order done, running, awaiting approval, failed, skipped, cancelled (behaviour 67)', () => {
+    expect(summary(makeTask('executing', steps, runs))).toBe(
+      'Executing: "Ship it" — 1 done, 1 running, 1 awaiting approval, 1 failed, 1 skipped, 1 cancelled (of 7 steps)',
+    );
+  });
+
+  it('leaves out zero counts and counts steps without a run as pending', () => {
+    expect(summary(makeTask('executing', steps, { a: done('x'), b: { state: 'running' } }))).toBe(
+      'Executing: "Ship it" — 1 done, 1 running (of 7 steps)',
+    );
+  });
+
+  it('says 0 done when nothing has started', () => {
+    expect(summary(makeTask('executing', seedSteps))).toBe('Executing: "Ship it" — 0 done (of 2 steps)');
+  });
+
+  it('renders reconciling like executing', () => {
+    expect(summary(makeTask('reconciling', seedSteps, { s1: done('a'), s2: done('b') }))).toBe(
+      'Executing: "Ship it" — 2 done (of 2 steps)',
+    );
+  });
+
+  it('says it is waiting for a corrective plan while awaiting a replan', () => {
+    const text = summary(makeTask('awaiting_replan', seedSteps, { s1: { state: 'failed', error: 'no' } }));
+    expect(text).toBe('Waiting for a corrective plan: "Ship it" — 1 failed (of 2 steps)');
+  });
+});
+
+describe('summarizeTask when finished', () => {
+  it('says Completed and all N steps succeeded for a successful run (behaviour 64)', () => {
+    const text = summary(makeTask('completed', seedSteps, { s1: done('found it'), s2: done('', 'hello\n') }));
+    expect(text).toContain('Completed');
+    expect(text).toBe(
+      [
+        'Completed: "Ship it" — all 2 steps succeeded',
+        '  1. ✓ Research the test — found it',
+        '  2. ✓ Test it with echo hello — (no output)',
+        '',
+        '─── Result ───',
+        'hello',
+      ].join('\n'),
+    );
+  });
+
+  it('uses the mixed headline and numbers lines by topological position (behaviour 65)', () => {
+    const steps = [
+      step('e', 'Notify', ['d']),
+      step('d', 'Deploy', ['b']),
+      step('c', 'Lint'),
+      step('b', 'Build', ['a']),
+      step('a', 'Fetch'),
+      step('f', 'Wait for review'),
+      step('g', 'Archive'),
+    ];
+    const runs: Record<string, StepRun> = {
+      a: done('fetched'),
+      b: { state: 'failed', error: 'Command failed (exit 1): make' },
+      c: { state: 'cancelled', reason: 'denied' },
+      d: { state: 'skipped', reason: 'dependency b failed' },
+      e: { state: 'skipped', reason: 'dependency b failed' },
+      f: { state: 'running' },
+    };
+    // Topological order: a, b, c, d, e, f, g (ties by id); g has no run and prints nothing.
+    expect(summary(makeTask('failed', steps, runs))).toBe(
+      [
+        'Failed: "Ship it" — 1/7 succeeded, 1 failed, 2 skipped, 1 cancelled',
+        '  1. ✓ Fetch — fetched',
+        '  2. ✗ Build — Command failed (exit 1): make',
+        '  3. — Lint (cancelled)',
+        '  4. — Deploy (skipped: dependency b failed)',
+        '  5. — Notify (skipped: dependency b failed)',
+      ].join('\n'),
+    );
+  });
+
+  it('omits the cancelled count when there is none and keeps the Completed word outside phase failed', () => {
+    const text = summary(makeTask('completed', seedSteps, { s1: done('ok'), s2: { state: 'failed', error: 'x' } }));
+    expect(text.split('\n')[0]).toBe('Completed: "Ship it" — 1/2 succeeded, 1 failed, 0 skipped');
+  });
+
+  it('appends the longest trimmed completed stdout under the Result separator (behaviour 66)', () => {
+    const steps = [step('a', 'One'), step('b', 'Two'), step('c', 'Three'), step('d', 'Four')];
+    const runs: Record<string, StepRun> = {
+      a: done('short', '  abc  '),
+      b: done('long', '\n  the full report  \n'),
+      c: done('tie', 'same length 15!'),
+      d: { state: 'failed', error: 'bad', outputs: { stdout: 'x'.repeat(100), stderr: '', exitCode: 1, artifacts: [], data: null } },
+    };
+    const text = summary(makeTask('failed', steps, runs));
+    expect(text.endsWith('\n\n─── Result ───\nthe full report')).toBe(true);
+  });
+
+  it('has no Result section when every completed stdout is blank', () => {
+    const text = summary(makeTask('completed', seedSteps, { s1: done('a', '   '), s2: done('b') }));
+    expect(text).not.toContain('─── Result ───');
+  });
+
+  it('caps the result at 4,000 characters', () => {
+    const text = summary(makeTask('completed', seedSteps, { s1: done('a', 'y'.repeat(10_000)), s2: done('b') }));
+    const result = text.split('─── Result ───\n')[1] ?? '';
+    expect(result).toBe('y'.repeat(4_000) + '\n…[truncated]');
+  });
+
+  it('summarizes a cancelled task as Cancelled with the request (behaviour 67)', () => {
+    const text = summary(makeTask('cancelled', seedSteps, { s1: { state: 'cancelled' } }, 'Do the thing'));
+    expect(text).toBe('Cancelled: "Do the thing"');
+  });
+});
+
+describe('firstLineSummary', () => {
+  it('returns the first non-blank line, trimmed', () => {
+    expect(firstLineSummary('\n   \r\n  hello world  \r\nsecond')).toBe('hello world');
+    expect(firstLineSummary('')).toBe('');
+    expect(firstLineSummary(' \n\t\n')).toBe('');
+  });
+
+  it('keeps a 160-character line and cuts a longer one to 157 characters plus an ellipsis', () => {
+    expect(firstLineSummary('a'.repeat(160))).toBe('a'.repeat(160));
+    expect(firstLineSummary('b'.repeat(161))).toBe('b'.repeat(157) + '…');
+    expect(firstLineSummary('c'.repeat(20), 10)).toBe('c'.repeat(7) + '…');
+  });
+
+  it('counts characters, not UTF-16 units, so emoji are never split', () => {
+    expect(firstLineSummary('😀'.repeat(160))).toBe('😀'.repeat(160));
+    expect(firstLineSummary('😀'.repeat(200))).toBe('😀'.repeat(157) + '…');
+  });
+});

@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { CreateMessageRequestSchema, type CallToolResult, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import pino from 'pino';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { ActionPlugin } from '../../src/plugins/api.js';
+import { createServer } from '../../src/server.js';
+import type { ScriptedLlm } from './llm.js';
+
+export interface HarnessOptions {
+  llm?: ScriptedLlm;
+  config?: Partial<Config>;
+  plugins?: ReadonlyArray<ActionPlugin<unknown>>;
+  /** Reuse a database file (restart tests). */
+  db?: string;
+  workdir?: string;
+}
+
+export interface Harness {
+  client: Client;
+  app: App;
+  dir: string;
+  db: string;
+  logs: LoggingMessageNotification['params'][];
+  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  /** Calls a tool and returns its structured content, failing on isError. */
+  ok<T = Record<string, any>>(name: string, args?: Record<string, unknown>): Promise<T>;
+  connectClient(llm?: ScriptedLlm): Promise<Client>;
+  close(): Promise<void>;
+}
+
+export function testConfig(db: string, overrides: Partial<Config> = {}): Config {
+  const loaded = loadConfig([], { ORCHESTRATE_DB: db });
+  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+  return { ...loaded.config, ...overrides };
+}
+
+/** A real server (engine, SQLite file, plugins) and a real MCP client over an in-memory transport. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'orchestrate-test-'));
+  const db = options.db ?? join(dir, 'state.db');
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const config = testConfig(db, options.config);
+  const app = createApp(config, { logger, ...(options.plugins ? { plugins: options.plugins } : {}), workdir: options.workdir ?? dir });
+  const logs: LoggingMessageNotification['params'][] = [];
+  const clients: Client[] = [];
+
+  const connectClient = async (llm?: ScriptedLlm): Promise<Client> => {
+    const { mcp } = createServer({ engine: app.engine, logger, samplingTimeoutMs: config.samplingTimeoutMs });
+    const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: llm ? { sampling: {} } : {} });
+    if (llm) {
+      client.setRequestHandler(CreateMessageRequestSchema, async (request) => ({
+        role: 'assistant',
+        model: 'scripted-model',
+        stopReason: 'endTurn',
+        content: { type: 'text', text: await llm.answer(request.params) },
+      }));
+    }
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      logs.push(n.params);
+    });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await mcp.connect(serverSide);
+    await client.connect(clientSide);
+    clients.push(client);
+    return client;
+  };
+
+  const client = await connectClient(options.llm);
+  const call = async (name: string, args: Record<string, unknown> = {}) =>
+    (await client.callTool({ name, arguments: args })) as CallToolResult;
+  return {
+    client,
+    app,
+    dir,
+    db,
+    logs,
+    call,
+    async ok(name, args = {}) {
+      const result = await call(name, args);
+      if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
+      return result.structuredContent as never;
+    },
+    connectClient,
+    async close() {
+      for (const c of clients) await c.close().catch(() => {});
+      await app.close();
+      if (!options.db) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The error code of an isError result. */
+export function errorCode(result: CallToolResult): string | undefined {
+  return (result.structuredContent as { error?: { code?: string } } | undefined)?.error?.code;
+}

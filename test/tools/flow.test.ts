@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { errorCode, startHarness, type Harness } from '../helpers/harness.js';
+import { ScriptedLlm, fenced } from '../helpers/llm.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+describe('plan → approve → status (host-written plan)', () => {
+  it('runs a two-step plan to completed and reports every step', async () => {
+    h = await startHarness();
+    const planned = await h.ok('plan', {
+      request: 'say hello twice',
+      steps: [
+        { description: 'Write the greeting', action: 'plan', output: 'hello' },
+        { description: 'Echo it', action: 'shell', command: 'echo hello-from-shell', depends_on: [0] },
+      ],
+    });
+    expect(planned.phase).toBe('awaiting_approval');
+    expect(planned.planText).toContain('`approve`');
+    const approved = await h.ok('approve', { taskId: planned.taskId, planHash: planned.planHash });
+    expect(approved.decision).toBe('approve');
+    const { task } = await h.ok('status', { taskId: planned.taskId, waitUntil: 'terminal', timeoutSeconds: 20 });
+    expect(task.phase).toBe('completed');
+    expect(task.steps.map((s: any) => s.state)).toEqual(['completed', 'completed']);
+    expect(task.steps[1].outputs.stdout).toContain('hello-from-shell');
+    expect(task.summaryText).toContain('Completed');
+  });
+
+  it('answers needs_plan when the client cannot sample', async () => {
+    h = await startHarness();
+    const result = await h.ok('plan', { request: 'do a thing' });
+    expect(result.phase).toBe('needs_plan');
+    expect(result.planningPrompt).toContain('ONLY valid JSON');
+    expect(result.stepSchema).toBeTypeOf('object');
+  });
+
+  it('decomposes by sampling', async () => {
+    const llm = new ScriptedLlm([
+      fenced([
+        { description: 'Look it up', action_type: 'research', query: 'what is x', depends_on: null, tier: 'read' },
+        { description: 'Say it', action_type: 'shell', command: 'echo done', depends_on: 0, tier: 1 },
+      ]),
+    ]);
+    h = await startHarness({ llm });
+    const planned = await h.ok('plan', { request: 'find x' });
+    expect(planned.steps).toHaveLength(2);
+    expect(planned.steps[1].dependsOn).toEqual([planned.steps[0].id]);
+    expect(planned.steps[1].tier).toBe('execute');
+  });
+
+  it('rejects unknown task ids with TASK_NOT_FOUND', async () => {
+    h = await startHarness();
+    const result = await h.call('status', { taskId: 'nope' });
+    expect(result.isError).toBe(true);
+    expect(errorCode(result)).toBe('TASK_NOT_FOUND');
+  });
+});
