@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { ClientChannel } from './channel.js';
 import type { TaskGraph } from './graph.js';
 import type { Step, Task } from './model.js';
@@ -33,6 +34,8 @@ export function createLiveTask(task: Task, graph: TaskGraph, channel: ClientChan
     confirmations: new Map(),
     nextStepNumber: nextNumber(task.steps),
   };
+  // Every running step and wait listens on the task's signal; that many listeners is expected.
+  setMaxListeners(0, live.abort.signal);
   trackSteps(live, task.steps);
   return live;
 }
