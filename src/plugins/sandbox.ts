@@ -1,5 +1,4 @@
 import { basename, resolve, sep } from 'node:path';
-import { execa } from 'execa';
 import type { Readable } from 'node:stream';
 import type { Exec, ExecRequest, ExecResult } from './api.js';
 import { parseCommand } from './command.js';
@@ -86,6 +85,8 @@ async function run(
   config: SandboxConfig,
   signal: AbortSignal,
 ): Promise<RawRun> {
+  // Loaded on first use: execa is a large import and most sessions start without running a command.
+  const { execa } = await import('execa');
   // detached: the child leads its own process group, so one kill reaches its grandchildren too.
   const child = execa(file, args, {
     cwd,
