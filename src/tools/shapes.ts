@@ -14,9 +14,9 @@ export const errorShape = z
 
 export const stepDraftShape = z
   .looseObject({
-    description: z.string().describe('What the step does, for humans'),
-    action: z.string().optional().describe('Action (plugin) name, e.g. "shell", "research"'),
-    action_type: z.string().optional().describe('Alias of action'),
+    description: z.string().max(10_000).describe('What the step does, for humans'),
+    action: z.string().max(200).optional().describe('Action (plugin) name, e.g. "shell", "research"'),
+    action_type: z.string().max(200).optional().describe('Alias of action'),
     depends_on: z
       .union([z.array(z.number()), z.number()])
       .optional()

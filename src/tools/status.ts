@@ -46,7 +46,8 @@ export const statusTool = defineTool({
     const taskId = args.taskId;
     if (args.waitUntil) {
       const before = engine.get(taskId).task;
-      if (!(args.waitUntil === 'terminal' && isTerminalPhase(before.phase))) {
+      // A terminal task never changes again: waiting for a "change" would only burn the timeout.
+      if (!isTerminalPhase(before.phase)) {
         await waitWithProgress(extra, () => engine.waitFor(taskId, args.waitUntil ?? 'change', (args.timeoutSeconds ?? 25) * 1000, extra.signal));
       }
     }
