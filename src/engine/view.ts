@@ -40,6 +40,8 @@ export interface TaskView {
   stepsTotal: number;
   stepsOffset: number;
   summaryText: string;
+  /** Changes whenever the task does; pass it back as `sinceVersion` to wait for the next change. */
+  version: number;
   awaiting?: AwaitingView[];
 }
 
@@ -71,6 +73,7 @@ export function toTaskView(task: Task, graph: TaskGraph, options: ViewOptions = 
     stepsTotal: order.length,
     stepsOffset: offset,
     summaryText: summarizeTask(task, graph),
+    version: task.version,
     ...(awaiting.length > 0 ? { awaiting } : {}),
   };
 }

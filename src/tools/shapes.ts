@@ -81,6 +81,7 @@ export const taskViewShape = z
     stepsTotal: z.number(),
     stepsOffset: z.number(),
     summaryText: z.string(),
+    version: z.number().describe('Changes whenever the task does; pass it back as sinceVersion'),
     awaiting: z.array(z.looseObject({ kind: z.string() })).optional(),
   })
   .describe('A task as it is now');

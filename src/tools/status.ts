@@ -17,6 +17,10 @@ export const statusTool = defineTool({
   inputSchema: {
     taskId: z.string().max(200).optional().describe('The task; omit to list recent tasks'),
     waitUntil: z.enum(['change', 'terminal']).optional().describe('Wait for the next change, or for the task to end'),
+    sinceVersion: z
+      .number()
+      .optional()
+      .describe('With waitUntil "change": the version you last saw; returns at once if the task has changed since'),
     timeoutSeconds: z.number().min(0).max(50).optional().describe('Longest wait, default 25'),
     stepOffset: z.number().int().min(0).optional().describe('First step to include (topological order)'),
     stepLimit: z.number().int().min(1).max(1_000).optional().describe('How many steps to include, default 100'),
@@ -46,8 +50,9 @@ export const statusTool = defineTool({
     const taskId = args.taskId;
     if (args.waitUntil) {
       const before = engine.get(taskId).task;
-      // A terminal task never changes again: waiting for a "change" would only burn the timeout.
-      if (!isTerminalPhase(before.phase)) {
+      // A terminal task never changes again, and a change since the caller's last look is news already.
+      const changedSince = args.sinceVersion !== undefined && args.sinceVersion !== before.version;
+      if (!isTerminalPhase(before.phase) && !changedSince) {
         await waitWithProgress(extra, () => engine.waitFor(taskId, args.waitUntil ?? 'change', (args.timeoutSeconds ?? 25) * 1000, extra.signal));
       }
     }

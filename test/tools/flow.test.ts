@@ -28,6 +28,25 @@ describe('plan → approve → status (host-written plan)', () => {
     expect(task.summaryText).toContain('Completed');
   });
 
+  it('returns at once from a change wait when the task changed since the version the caller saw', async () => {
+    h = await startHarness();
+    const planned = await h.ok('plan', {
+      request: 'wipe the scratch folder',
+      steps: [{ description: 'Remove scratch files', action: 'shell', command: 'true', tier: 'destructive' }],
+    });
+    await h.ok('approve', { taskId: planned.taskId });
+    await expect
+      .poll(async () => (await h.ok('status', { taskId: planned.taskId })).task.steps[0].state)
+      .toBe('awaiting_confirmation');
+    const { task } = await h.ok('status', { taskId: planned.taskId });
+    // Nothing changes while the step waits for a human, so only sinceVersion can end this wait early.
+    const stale = await h.ok('status', { taskId: planned.taskId, waitUntil: 'change', sinceVersion: task.version - 1, timeoutSeconds: 50 });
+    expect(stale.task.version).toBe(task.version);
+    const current = await h.ok('status', { taskId: planned.taskId, waitUntil: 'change', sinceVersion: task.version, timeoutSeconds: 0.2 });
+    expect(current.task.version).toBe(task.version);
+    expect(current.task.awaiting.map((a: any) => a.kind)).toEqual(['step_confirmation']);
+  });
+
   it('answers needs_plan when the client cannot sample', async () => {
     h = await startHarness();
     const result = await h.ok('plan', { request: 'do a thing' });
