@@ -3,6 +3,7 @@ import type { EngineContext } from './context.js';
 import type { LiveTask } from './live-task.js';
 import { tierNeedsConfirmation, type Step } from './model.js';
 import { skipDependents } from './skip.js';
+import { formatDuration } from './text.js';
 
 type Answer = 'approved' | 'rejected' | 'timeout' | 'aborted';
 
@@ -24,7 +25,7 @@ export async function confirmStep(live: LiveTask, step: Step, ctx: EngineContext
     stepId: step.id,
     tier: step.tier,
     description: step.description,
-    hint: `Call approve with taskId and stepId "${step.id}" within ${Math.round(timeoutMs / 1000)} s.`,
+    hint: `Call approve with taskId and stepId "${step.id}" within ${formatDuration(timeoutMs)}.`,
   });
   const answer = await waitForAnswer(live, step.id, timeoutMs);
   live.confirmations.delete(step.id);
@@ -37,7 +38,7 @@ export async function confirmStep(live: LiveTask, step: Step, ctx: EngineContext
   }
   const reason =
     answer === 'timeout'
-      ? `confirmation timed out after ${Math.round(timeoutMs / 1000)} s`
+      ? `confirmation timed out after ${formatDuration(timeoutMs)}`
       : 'confirmation denied';
   ctx.recorder.setStep(task, step.id, { ...current, state: 'cancelled', reason, finishedAt: ctx.recorder.now() });
   skipDependents(live, step.id, ctx, `dependency ${step.id} was not confirmed`);

@@ -33,9 +33,11 @@ export async function tryReplan(live: LiveTask, failure: StepFailure, ctx: Engin
     catalogue: ctx.registry,
     ...(ctx.settings.sandbox.allowlist ? { allowlist: [...ctx.settings.sandbox.allowlist] } : {}),
   });
-  const steps = live.channel.isOpen() && live.channel.canSample()
-    ? await replanBySampling(live, prompt, ctx)
-    : await replanByHost(live, failure, `${prompt.systemPrompt}\n\n${prompt.userMessage}`, ctx);
+  if (!(live.channel.isOpen() && live.channel.canSample())) {
+    await replanByHost(live, failure, `${prompt.systemPrompt}\n\n${prompt.userMessage}`, ctx);
+    return;
+  }
+  const steps = await replanBySampling(live, prompt, ctx);
   if (steps && steps.length > 0 && !live.abort.signal.aborted) splice(live, steps, ctx);
 }
 
@@ -65,8 +67,12 @@ async function replanBySampling(
   }
 }
 
-/** Waits for `plan { taskId, steps }` from the calling model, until the deadline or a cancel. */
-async function replanByHost(live: LiveTask, failure: StepFailure, prompt: string, ctx: EngineContext): Promise<Step[] | undefined> {
+/**
+ * Waits for `plan { taskId, steps }` from the calling model, until the deadline or a cancel. The
+ * answer is applied synchronously (phase back to executing, steps spliced) so the `plan` call that
+ * delivered it already reports the task as it continues.
+ */
+async function replanByHost(live: LiveTask, failure: StepFailure, prompt: string, ctx: EngineContext): Promise<void> {
   const { task } = live;
   const timeoutMs = ctx.settings.hostReplanTimeoutMs;
   task.replanRequest = {
@@ -85,24 +91,25 @@ async function replanByHost(live: LiveTask, failure: StepFailure, prompt: string
     error: failure.error,
     hint: 'Call plan with taskId and corrective steps; status shows the repair prompt.',
   });
-  const steps = await new Promise<Step[] | undefined>((resolve) => {
+  await new Promise<void>((resolve) => {
     const signal = live.abort.signal;
-    const settle = (value: Step[] | undefined): void => {
+    const settle = (steps: Step[] | undefined): void => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       live.replanWaiter = undefined;
-      resolve(value);
+      task.replanRequest = undefined;
+      if (!signal.aborted) {
+        ctx.recorder.saveMeta(task);
+        ctx.recorder.transitionPhase(task, 'executing');
+        if (steps && steps.length > 0) splice(live, steps, ctx);
+      }
+      resolve();
     };
     const onAbort = (): void => settle(undefined);
     const timer = setTimeout(() => settle(undefined), timeoutMs);
     signal.addEventListener('abort', onAbort, { once: true });
     live.replanWaiter = { resolve: settle };
   });
-  task.replanRequest = undefined;
-  if (live.abort.signal.aborted) return undefined;
-  ctx.recorder.saveMeta(task);
-  ctx.recorder.transitionPhase(task, 'executing');
-  return steps;
 }
 
 /** Turns validated drafts into steps with ids that continue the task's numbering. */

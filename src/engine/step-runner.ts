@@ -7,6 +7,7 @@ import type { EngineContext, StepFailure } from './context.js';
 import { releaseDependents, type LiveTask } from './live-task.js';
 import type { Step, StepOutputs, StepRun } from './model.js';
 import { skipDependents } from './skip.js';
+import { formatDuration } from './text.js';
 
 const AUDIT_CAP = 4_096;
 
@@ -47,7 +48,7 @@ export async function runStep(live: LiveTask, step: Step, ctx: EngineContext): P
     return undefined;
   }
   if (error instanceof StepTimeout) {
-    return fail(live, step, ctx, `Action "${step.action}" timed out after ${Math.round(timeoutMs / 1000)} s.`);
+    return fail(live, step, ctx, `Action "${step.action}" timed out after ${formatDuration(timeoutMs)}.`);
   }
   if (error !== undefined || result === undefined) return fail(live, step, ctx, errorMessage(error));
   return complete(live, step, ctx, result);

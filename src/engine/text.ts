@@ -31,3 +31,8 @@ function truncateLine(line: string, max: number): string {
   }
   return line;
 }
+
+/** A duration for messages: "200 ms" below a second, else whole seconds ("5 s"). */
+export function formatDuration(ms: number): string {
+  return ms < 1_000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1_000)} s`;
+}
