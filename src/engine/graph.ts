@@ -1,6 +1,6 @@
 /**
  * The dependency graph of a task's steps. Immutable: a replan builds a new graph, so a rejected
- * splice can never leave a half-applied graph behind (seed quirk 73 fixed).
+ * splice can never leave a half-applied graph behind.
  */
 import { OrchestrateError } from '../errors.js';
 import type { Step } from './model.js';

@@ -1,6 +1,5 @@
 /**
- * The texts a human reads: the plan shown for approval and the summary of a task in any phase
- * (port of the seed's format_plan_for_approval / summarize_task).
+ * The texts a human reads: the plan shown for approval and the summary of a task in any phase.
  */
 import type { TaskGraph } from './graph.js';
 import type { Step, StepRun, StepStateName, Task, TaskCounts, Tier } from './model.js';
@@ -69,7 +68,7 @@ function progressLine(prefix: string, task: Task, counts: TaskCounts): string {
   )
     .filter(([count]) => count > 0)
     .map(([count, label]) => `${count} ${label}`);
-  // Nothing started yet would leave an empty gap in the seed's format; "0 done" reads better.
+  // Nothing started yet would leave an empty gap; "0 done" reads better.
   const progress = parts.length === 0 ? '0 done' : parts.join(', ');
   return `${prefix}"${task.request}" — ${progress} (of ${counts.total} steps)`;
 }

@@ -4,7 +4,7 @@ const ELLIPSIS = '…';
 
 /**
  * The first non-blank line of `text`, trimmed, cut to `max - 3` characters plus "…" when longer
- * than `max` (the seed's 157 + "…" rule for 160). Scans line by line so a huge stdout is not split
+ * than `max` (157 chars + "…" when over 160). Scans line by line so a huge stdout is not split
  * up front.
  */
 export function firstLineSummary(text: string, max = 160): string {

@@ -69,7 +69,7 @@ function tokenize(command: string): Token[] {
   let current = '';
   let quote: '"' | "'" | undefined;
   const flush = (): void => {
-    // Empty quotes produce no token, as in the seed.
+    // Empty quotes produce no token.
     if (current !== '') tokens.push({ text: current, operator: false });
     current = '';
   };

@@ -46,7 +46,7 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX idx_steps_task_position ON steps(task_id, position);
 
-  -- One row per phase transition, replayed in id order (the seed's migration 22).
+  -- One row per phase transition, replayed in id order.
   CREATE TABLE task_states (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     task_id TEXT NOT NULL,

@@ -1,5 +1,5 @@
 /**
- * The LLM planning path: an LLM reply becomes drafts the way the seed did it, repairing what is
+ * The LLM planning path: an LLM reply becomes drafts, repairing what is
  * safe to repair (dependencies, missing chains) and rejecting the first step that cannot run.
  * The step-input helpers here are shared with the strict path for host-written plans.
  */
@@ -32,7 +32,7 @@ function planStep(raw: RawDraft, step: number, catalogue: ActionCatalogue): Plan
   const action = named ?? 'plan';
   const info = catalogue.info(action);
   if (!info) throw unknownActionError(catalogue, step, description, action);
-  // A step without an action still says what it is about; the seed kept it as a plan note.
+  // A step without an action still says what it is about; it is kept as a plan note.
   const input = named === undefined ? { output: description } : gatherInput(info, description, raw.fields, raw.input);
   return {
     description,
@@ -44,7 +44,7 @@ function planStep(raw: RawDraft, step: number, catalogue: ActionCatalogue): Plan
   };
 }
 
-/** Case-sensitive like the seed: anything unrecognised (including "execute") is execute. */
+/** Case-sensitive: anything unrecognised (including "execute") is execute. */
 function llmTier(raw: string | undefined, action: string): Tier {
   const tier = TIERS.find((candidate) => candidate === raw && candidate !== 'execute') ?? 'execute';
   // Telling the user about the task is not an outside effect, whatever the LLM called it.
@@ -101,7 +101,7 @@ export function unknownActionError(
 
 /**
  * A step's input: the flat fields the action declares, overridden by the nested `input`, then the
- * seed's defaults (a plan's `spec` as its output, the description for the action's main field).
+ * defaults (a plan's `spec` as its output, the description for the action's main field).
  */
 export function gatherInput(
   info: ActionInfo,
