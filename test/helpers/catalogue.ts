@@ -1,0 +1,95 @@
+import { basename } from 'node:path';
+import type { ActionCatalogue, ActionInfo, InputCheck } from '../../src/engine/catalogue.js';
+import type { Tier } from '../../src/engine/model.js';
+import { OrchestrateError } from '../../src/errors.js';
+import { CommandParseError, parseCommand } from '../../src/plugins/command.js';
+
+interface TestAction {
+  info: ActionInfo;
+  fields: string[];
+  required: string[];
+}
+
+function action(name: string, tier: Tier, fields: string[], required: string[], fromDescription?: string): TestAction {
+  const properties = Object.fromEntries(fields.map((field) => [field, { type: 'string', description: `the ${field}` }]));
+  const inputSchema = { type: 'object', properties, required, additionalProperties: false };
+  const info: ActionInfo = { name, description: `Runs ${name}.`, tier, inputSchema };
+  if (fromDescription) info.fromDescription = fromDescription;
+  return { info, fields, required };
+}
+
+const ACTIONS: TestAction[] = [
+  action('research', 'read', ['query'], ['query'], 'query'),
+  action('plan', 'read', ['output'], ['output']),
+  action('implement', 'write', ['spec', 'agent'], ['spec'], 'spec'),
+  action('execute', 'execute', ['command', 'workdir'], ['command']),
+  action('test', 'execute', ['command', 'workdir'], ['command']),
+  action('shell', 'execute', ['command', 'workdir'], ['command']),
+  action('review', 'read', ['artifact'], ['artifact'], 'artifact'),
+  action('notify', 'read', ['channel', 'message'], ['message'], 'message'),
+];
+
+/** A hand-written stand-in for the plugin registry: schema-ish checks plus the plan-time rules of the built-in actions. */
+export function testCatalogue(options: { allowlist?: string[]; agents?: string[] } = {}): ActionCatalogue {
+  const byName = new Map(ACTIONS.map((entry) => [entry.info.name, entry]));
+  return {
+    has: (name) => byName.has(name),
+    info: (name) => byName.get(name)?.info,
+    list: () => ACTIONS.map((entry) => entry.info),
+    checkInput: (name, input) => {
+      const entry = byName.get(name);
+      if (!entry) return { ok: false, problems: [`action: unknown action ${name}`] };
+      return checkInput(entry, input, options);
+    },
+  };
+}
+
+function checkInput(entry: TestAction, input: Record<string, unknown>, options: { allowlist?: string[]; agents?: string[] }): InputCheck {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(input)) {
+    if (!entry.fields.includes(key)) problems.push(`${key}: unknown field`);
+    else if (typeof value !== 'string') problems.push(`${key}: expected a string, got ${typeof value}`);
+  }
+  for (const field of entry.required) {
+    const value = input[field];
+    if (typeof value !== 'string' || !value.trim()) problems.push(`${field}: required and must not be empty`);
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  const checked = { ...input };
+  if (typeof checked['command'] === 'string') checked['command'] = checked['command'].trim();
+  const name = entry.info.name;
+  const command = String(checked['command']);
+  if (name === 'execute' || name === 'test') problems.push(...argvProblems(command, options.allowlist ?? []));
+  if (name === 'implement') problems.push(...agentProblems(checked['agent'], options.agents ?? []));
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, input: checked };
+}
+
+function argvProblems(command: string, allowlist: string[]): string[] {
+  try {
+    const binary = basename(parseCommand(command).argv[0] ?? '');
+    if (allowlist.length === 0 || allowlist.includes(binary)) return [];
+    return [
+      `command: calls \`${binary}\` which is not on the sandbox allowlist. Allowed binaries: ${allowlist.join(', ')}. Switch to action "shell" or re-plan.`,
+    ];
+  } catch (error) {
+    if (!(error instanceof CommandParseError)) throw error;
+    return [`command: ${error.message} Use action "shell" for shell syntax.`];
+  }
+}
+
+function agentProblems(agent: unknown, roster: string[]): string[] {
+  const name = typeof agent === 'string' ? agent.trim() : '';
+  if (roster.length === 0 || name === '' || name === 'default' || roster.includes(name)) return [];
+  return [`agent: delegates to agent \`${name}\` which is not registered. Available agents: ${[...roster].sort().join(', ')}`];
+}
+
+/** The OrchestrateError a call throws (fails the test when it throws nothing or something else). */
+export function rejection(run: () => unknown): OrchestrateError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof OrchestrateError) return error;
+    throw error;
+  }
+  throw new Error('expected an OrchestrateError');
+}
