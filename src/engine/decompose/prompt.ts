@@ -140,14 +140,11 @@ function decomposeSystemPrompt(catalogue: ActionCatalogue): string {
     'Treat "Relevant project context" as ground truth: use the real commands and paths it names, one step per real command. If a detail is missing, add an early read-only step (cat, head) to look it up.',
     'Keep the plan minimal: the fewest steps that do the job, nothing speculative.',
   ];
-  return [
+  return systemPrompt(
     'You are the task planner of orchestrate-mcp. Break the request into concrete steps that the actions below can carry out. A human reads and approves the plan before anything runs.',
-    STEP_FORMAT,
-    `Available actions:\n${actionList(catalogue)}`,
-    TIER_GUIDE,
-    `Rules:\n${numbered(rules)}`,
-    JSON_ONLY,
-  ].join('\n\n');
+    rules,
+    catalogue,
+  );
 }
 
 function repairSystemPrompt(catalogue: ActionCatalogue): string {
@@ -161,14 +158,15 @@ function repairSystemPrompt(catalogue: ActionCatalogue): string {
     '"execute" and "test" run a single binary without shell metacharacters.',
     'Notify only about real results or blockers.',
   ];
-  return [
+  return systemPrompt(
     'You are the repair planner of orchestrate-mcp. A step of an approved plan failed. Write a short corrective plan that reaches the original goal from where things stand now.',
-    STEP_FORMAT,
-    `Available actions:\n${actionList(catalogue)}`,
-    TIER_GUIDE,
-    `Rules:\n${numbered(rules)}`,
-    JSON_ONLY,
-  ].join('\n\n');
+    rules,
+    catalogue,
+  );
+}
+
+function systemPrompt(intro: string, rules: ReadonlyArray<string | false>, catalogue: ActionCatalogue): string {
+  return [intro, STEP_FORMAT, `Available actions:\n${actionList(catalogue)}`, TIER_GUIDE, `Rules:\n${numbered(rules)}`, JSON_ONLY].join('\n\n');
 }
 
 function actionList(catalogue: ActionCatalogue): string {
@@ -199,7 +197,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function numbered(rules: (string | false)[]): string {
+function numbered(rules: ReadonlyArray<string | false>): string {
   return rules
     .filter((rule): rule is string => rule !== false)
     .map((rule, index) => `${index + 1}. ${rule}`)
