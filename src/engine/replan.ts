@@ -98,8 +98,8 @@ async function replanByHost(live: LiveTask, failure: StepFailure, prompt: string
       signal.removeEventListener('abort', onAbort);
       live.replanWaiter = undefined;
       task.replanRequest = undefined;
+      ctx.recorder.saveMeta(task);
       if (!signal.aborted) {
-        ctx.recorder.saveMeta(task);
         ctx.recorder.transitionPhase(task, 'executing');
         if (steps && steps.length > 0) splice(live, steps, ctx);
       }
