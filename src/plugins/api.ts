@@ -80,6 +80,13 @@ export interface ExecRequest {
   /** `argv`: parsed with {@link parseCommand} and run without a shell; `shell`: run by `sh -c`. */
   mode: 'argv' | 'shell';
   command: string;
+  /**
+   * argv mode only: run exactly these arguments instead of parsing `command` (which is then only a
+   * label). Meant for argument lists a plugin builds from its own config, such as an agent CLI
+   * template: the exec allowlist, which guards commands written by planners, does not apply;
+   * forbidden binaries still do.
+   */
+  argv?: readonly string[];
   cwd?: string;
   timeoutMs?: number;
   env?: Record<string, string>;
@@ -95,10 +102,25 @@ export interface ExecResult {
   redirectedTo?: string;
 }
 
+/** Why the sandbox refused or stopped a command. */
+export type ExecErrorKind = 'forbidden' | 'not_allowed' | 'path' | 'timeout' | 'launch' | 'redirect';
+
+/** Thrown by `ctx.exec` when a command is refused or cannot finish; the message is ready for humans. */
+export class ExecError extends Error {
+  readonly kind: ExecErrorKind;
+
+  constructor(kind: ExecErrorKind, message: string) {
+    super(message);
+    this.name = 'ExecError';
+    this.kind = kind;
+  }
+}
+
 /**
  * Runs commands in the server's sandbox: allowlist, forbidden binaries, allowed working
  * directories, timeout, output caps, and the whole process group killed on timeout or cancel.
- * Rejects with an `Error` whose message is ready to show a human.
+ * Rejects with an {@link ExecError} whose message is ready to show a human; a non-zero exit is not
+ * an error (look at `exitCode`).
  */
 export type Exec = (request: ExecRequest) => Promise<ExecResult>;
 

@@ -1,4 +1,5 @@
 import execute from '../../plugins/execute.js';
+import implement from '../../plugins/implement.js';
 import notify from '../../plugins/notify.js';
 import plan from '../../plugins/plan.js';
 import research from '../../plugins/research.js';
@@ -9,5 +10,5 @@ import type { ActionPlugin } from './api.js';
 
 /** The actions that ship with the server, in catalogue order. */
 export function builtinPlugins(): ActionPlugin<unknown>[] {
-  return [research, plan, shell, execute, test, review, notify] as ActionPlugin<unknown>[];
+  return [research, plan, implement, shell, execute, test, review, notify] as ActionPlugin<unknown>[];
 }

@@ -1,4 +1,5 @@
 import { appendFile, writeFile } from 'node:fs/promises';
+import { ExecError } from './api.js';
 
 /** Writes a command's stdout where its trailing `> path` / `>> path` pointed. */
 export async function writeRedirect(path: string, stdout: string, append: boolean): Promise<void> {
@@ -6,6 +7,6 @@ export async function writeRedirect(path: string, stdout: string, append: boolea
     if (append) await appendFile(path, stdout);
     else await writeFile(path, stdout);
   } catch (error) {
-    throw new Error(`Redirect to ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ExecError('redirect', `Redirect to ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

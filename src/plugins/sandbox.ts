@@ -1,6 +1,6 @@
 import { basename, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Exec, ExecRequest, ExecResult } from './api.js';
+import { ExecError, type Exec, type ExecRequest, type ExecResult } from './api.js';
 import { parseCommand } from './command.js';
 import { writeRedirect } from './redirect.js';
 
@@ -22,13 +22,14 @@ export function createExec(config: SandboxConfig, defaultCwd: string, signal: Ab
     const cwd = resolve(request.cwd ?? defaultCwd);
     const { file, args, redirect, label } = prepare(request, config);
     if (config.allowedPaths && !config.allowedPaths.some((root) => isInside(cwd, resolve(root)))) {
-      throw new Error(
+      throw new ExecError(
+        'path',
         `Working directory for \`${label}\` isn't allowed. Add the path under \`exec.allowedPaths\` to permit it.`,
       );
     }
     const result = await run(file, args, cwd, request, config, signal);
-    if (result.launchError) throw new Error(`\`${label}\` failed to run: ${result.launchError}`);
-    if (result.timedOut) throw new Error(`\`${label}\` was killed for taking too long.`);
+    if (result.launchError) throw new ExecError('launch', `\`${label}\` failed to run: ${result.launchError}`);
+    if (result.timedOut) throw new ExecError('timeout', `\`${label}\` was killed for taking too long.`);
     let redirectedTo: string | undefined;
     if (redirect && result.exitCode === 0 && !signal.aborted) {
       await writeRedirect(resolve(cwd, redirect.path), result.stdout, redirect.append);
@@ -45,23 +46,25 @@ export function createExec(config: SandboxConfig, defaultCwd: string, signal: Ab
 }
 
 function prepare(request: ExecRequest, config: SandboxConfig) {
-  if (request.command.includes(METADATA_ADDRESS)) {
-    throw new Error(`\`${request.mode === 'shell' ? 'sh' : 'command'}\` was blocked: the cloud metadata address is off limits.`);
+  if (request.command.includes(METADATA_ADDRESS) || request.argv?.some((arg) => arg.includes(METADATA_ADDRESS))) {
+    throw new ExecError('forbidden', `\`${request.mode === 'shell' ? 'sh' : 'command'}\` was blocked: the cloud metadata address is off limits.`);
   }
   if (request.mode === 'shell') {
     const command = request.command.trim();
-    if (!command) throw new Error('Empty shell command');
+    if (!command) throw new ExecError('launch', 'Empty shell command');
     return { file: 'sh', args: ['-c', command], redirect: undefined, label: 'sh' };
   }
-  const parsed = parseCommand(request.command);
+  const fromPlugin = request.argv !== undefined;
+  const parsed = fromPlugin ? { argv: [...(request.argv ?? [])], redirect: undefined } : parseCommand(request.command);
   const [file, ...args] = parsed.argv;
-  if (file === undefined) throw new Error('Empty command');
+  if (file === undefined) throw new ExecError('launch', 'Empty command');
   const bin = basename(file);
   if (config.forbidden.some((f) => bin === f || bin.startsWith(`${f}.`))) {
-    throw new Error(`\`${bin}\` is explicitly forbidden by config and cannot run.`);
+    throw new ExecError('forbidden', `\`${bin}\` is explicitly forbidden by config and cannot run.`);
   }
-  if (config.allowlist && !config.allowlist.includes(bin)) {
-    throw new Error(
+  if (!fromPlugin && config.allowlist && !config.allowlist.includes(bin)) {
+    throw new ExecError(
+      'not_allowed',
       `Cannot run \`${bin}\` here — it isn't on the sandbox allowlist. Add it under \`exec.allowlist\` if this command is safe to run.`,
     );
   }
