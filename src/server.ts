@@ -2,7 +2,6 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Engine } from './engine/engine.js';
-import { toTaskView } from './engine/view.js';
 import { SessionChannel } from './llm/session-channel.js';
 import { registerTool } from './tools/definition.js';
 import { TOOLS } from './tools/index.js';
@@ -51,6 +50,11 @@ export function createServer(deps: ServerDeps): Session {
     },
   );
   mcp.server.onclose = () => channel.close();
+  // SDK 1.32.2 clients ignore a cancellation for request id 0, so the first server→client request
+  // of a session could never be cancelled: spend id 0 on a ping, before any sampling request.
+  mcp.server.oninitialized = () => {
+    mcp.server.ping().catch(() => {});
+  };
   return { mcp, channel };
 }
 
@@ -66,8 +70,8 @@ function registerResources(mcp: McpServer, engine: Engine): void {
     new ResourceTemplate('orchestrate://tasks/{taskId}', { list: undefined }),
     { title: 'Task', description: 'A task with every step and full outputs', mimeType: 'application/json' },
     (uri, { taskId }) => {
-      const { task, graph } = engine.get(String(taskId));
-      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(toTaskView(task, graph, { full: true })) }] };
+      const view = engine.view(String(taskId), { full: true });
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(view) }] };
     },
   );
   mcp.registerResource(

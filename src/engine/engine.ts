@@ -16,6 +16,7 @@ import { interruptTask, isStaleOwner } from './recovery.js';
 import { toSteps } from './replan.js';
 import { untilAborted } from './step-runner.js';
 import { formatPlanForApproval } from './summarize.js';
+import { toTaskView, type TaskView, type ViewOptions } from './view.js';
 
 export interface PlannedTask {
   task: Task;
@@ -196,6 +197,12 @@ export class Engine {
     if (live) return { task: live.task, graph: live.graph };
     const task = this.#load(taskId);
     return { task, graph: TaskGraph.from(task.steps) };
+  }
+
+  /** The TaskView of a task, with this server's settings in its hints. */
+  view(taskId: string, options: Omit<ViewOptions, 'confirmationTimeoutsMs'> = {}): TaskView {
+    const { task, graph } = this.get(taskId);
+    return toTaskView(task, graph, { ...options, confirmationTimeoutsMs: this.ctx.settings.confirmationTimeoutsMs });
   }
 
   list(limit: number, offset: number) {

@@ -1,6 +1,7 @@
 import type { TaskGraph } from './graph.js';
-import { countSteps, DEFAULT_CONFIRMATION_TIMEOUTS, type Step, type StepRun, type Task, type TaskCounts } from './model.js';
+import { countSteps, DEFAULT_CONFIRMATION_TIMEOUTS, type Step, type Tier, type StepRun, type Task, type TaskCounts } from './model.js';
 import { summarizeTask } from './summarize.js';
+import { formatDuration } from './text.js';
 
 /** How much stdout a status view carries per step; the full text is in the task resource. */
 export const VIEW_STDOUT_CAP = 4_096;
@@ -50,6 +51,8 @@ export interface ViewOptions {
   stepLimit?: number;
   /** Full outputs, uncapped (the task resource). */
   full?: boolean;
+  /** The configured per-tier confirmation timeouts, for the hints. */
+  confirmationTimeoutsMs?: Readonly<Record<Tier, number>>;
 }
 
 /** The TaskView of product.md §3.2: steps in topological order, outputs capped unless `full`. */
@@ -58,7 +61,7 @@ export function toTaskView(task: Task, graph: TaskGraph, options: ViewOptions = 
   const offset = Math.max(0, options.stepOffset ?? 0);
   const limit = options.stepLimit ?? order.length;
   const steps = order.slice(offset, offset + limit).map((id) => stepView(graph.step(id), task.runs.get(id), options.full ?? false));
-  const awaiting = awaitingOf(task, graph);
+  const awaiting = awaitingOf(task, graph, options.confirmationTimeoutsMs);
   return {
     id: task.id,
     request: task.request,
@@ -113,7 +116,7 @@ function cap(text: string): string {
   return `${text.slice(0, VIEW_STDOUT_CAP)}\n…[truncated: ${text.length} chars in all; read the task resource for the rest]`;
 }
 
-function awaitingOf(task: Task, graph: TaskGraph): AwaitingView[] {
+function awaitingOf(task: Task, graph: TaskGraph, timeoutsMs?: Readonly<Record<Tier, number>>): AwaitingView[] {
   const awaiting: AwaitingView[] = [];
   if (task.phase === 'awaiting_approval') {
     awaiting.push({
@@ -132,7 +135,7 @@ function awaitingOf(task: Task, graph: TaskGraph): AwaitingView[] {
       tier: step.tier,
       hint:
         `Ask the user; then call approve { taskId, stepId: "${stepId}", decision: "approve" | "reject" } ` +
-        `within ${DEFAULT_CONFIRMATION_TIMEOUTS[step.tier]} s (default for the ${step.tier} tier).`,
+        `within ${formatDuration(timeoutsMs?.[step.tier] ?? DEFAULT_CONFIRMATION_TIMEOUTS[step.tier] * 1000)} of it starting to wait.`,
     });
   }
   if (task.phase === 'awaiting_replan' && task.replanRequest) {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { toTaskView } from '../engine/view.js';
 import { OrchestrateError } from '../errors.js';
 import { defineTool } from './definition.js';
 import { ok } from './result.js';
@@ -50,14 +49,13 @@ export const approveTool = defineTool({
       }
       task = engine.cancel(taskId, args.comment ? `plan rejected: ${args.comment}` : 'plan rejected');
     }
-    const { graph } = engine.get(task.id);
     const what = args.stepId !== undefined ? `step ${args.stepId}` : 'the plan';
     const text =
       decision === 'approve'
         ? `Approved ${what} of task ${task.id}; it is ${task.phase}. Follow it with status { taskId, waitUntil: "change" }.`
         : `Rejected ${what} of task ${task.id}; it is ${task.phase}.`;
     return ok(
-      { taskId: task.id, decision, ...(args.stepId ? { stepId: args.stepId } : {}), phase: task.phase, task: toTaskView(task, graph, { stepLimit: 100 }) },
+      { taskId: task.id, decision, ...(args.stepId ? { stepId: args.stepId } : {}), phase: task.phase, task: engine.view(task.id, { stepLimit: 100 }) },
       text,
     );
   },

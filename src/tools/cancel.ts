@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { toTaskView } from '../engine/view.js';
 import { defineTool } from './definition.js';
 import { ok } from './result.js';
 import { errorShape, taskViewShape } from './shapes.js';
@@ -21,7 +20,6 @@ export const cancelTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async handler(args, _extra, { engine }) {
     const task = engine.cancel(args.taskId, args.reason ?? 'cancelled by request');
-    const { graph } = engine.get(task.id);
-    return ok({ task: toTaskView(task, graph, { stepLimit: 100 }) }, `Task ${task.id} is ${task.phase}.`);
+    return ok({ task: engine.view(task.id, { stepLimit: 100 }) }, `Task ${task.id} is ${task.phase}.`);
   },
 });

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { stepDraftJsonSchema } from '../engine/decompose/prompt.js';
 import type { PlannedTask } from '../engine/engine.js';
 import type { TaskContext } from '../engine/model.js';
-import { toTaskView } from '../engine/view.js';
 import { OrchestrateError } from '../errors.js';
 import { samplingError, samplingParams, samplingText } from '../llm/sampling.js';
 import { defineTool, type ToolExtra, type ToolServices } from './definition.js';
@@ -51,9 +50,8 @@ export const planTool = defineTool({
         throw new OrchestrateError('INVALID_ARGUMENT', 'With taskId, plan needs `steps`: the corrective steps.');
       }
       const task = engine.submitReplan(args.taskId, args.steps);
-      const { graph } = engine.get(task.id);
       return ok(
-        { phase: task.phase, taskId: task.id, task: toTaskView(task, graph, { stepLimit: 100 }) },
+        { phase: task.phase, taskId: task.id, task: engine.view(task.id, { stepLimit: 100 }) },
         `Corrective steps accepted for task ${task.id}; execution continues. Follow it with status.`,
       );
     }

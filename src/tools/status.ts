@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isTerminalPhase } from '../engine/model.js';
-import { toTaskView, type TaskView } from '../engine/view.js';
+import type { TaskView } from '../engine/view.js';
 import { defineTool, type ToolExtra } from './definition.js';
 import { ok } from './result.js';
 import { errorShape, taskSummaryShape, taskViewShape } from './shapes.js';
@@ -56,8 +56,7 @@ export const statusTool = defineTool({
         await waitWithProgress(extra, () => engine.waitFor(taskId, args.waitUntil ?? 'change', (args.timeoutSeconds ?? 25) * 1000, extra.signal));
       }
     }
-    const { task, graph } = engine.get(taskId);
-    const view = toTaskView(task, graph, { stepOffset: args.stepOffset ?? 0, stepLimit: args.stepLimit ?? 100 });
+    const view = engine.view(taskId, { stepOffset: args.stepOffset ?? 0, stepLimit: args.stepLimit ?? 100 });
     return ok({ task: view }, describe(view));
   },
 });

@@ -182,6 +182,20 @@ describe('cancel', () => {
     expect(step(task, 's1').summary).toBe('Warm-up answer.');
   });
 
+  it('cancels even the first sampling request of a session', async () => {
+    h = await startHarness({ llm: routedLlm({}) });
+    const seen: AbortSignal[] = [];
+    h.client.setRequestHandler(CreateMessageRequestSchema, (_request, extra) => {
+      seen.push(extra.signal);
+      return new Promise(() => {});
+    });
+    const planned = await start(h, 'ask once', [{ description: 'Ask', action: 'research', query: 'will you answer?' }]);
+    await expect.poll(() => seen.length).toBe(1);
+    await h.ok('cancel', { taskId: planned.taskId });
+    await expect.poll(() => seen[0]?.aborted).toBe(true);
+    expect((await finished(h, planned.taskId)).phase).toBe('cancelled');
+  });
+
   it('cancels an in-flight replan request and starts no further replan (behaviour 62)', async () => {
     h = await startHarness({ plugins: [throwingPlugin()], llm: routedLlm({}), config: { maxParallel: 4 } });
     const seen = hangAfterFirst(h);
