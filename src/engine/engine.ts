@@ -8,6 +8,7 @@ import { buildDecomposePrompt } from './decompose/prompt.js';
 import { validateHostDrafts } from './decompose/strict.js';
 import type { PlannedDraft } from './decompose/types.js';
 import { executeTask } from './executor.js';
+import { adoptExternalEnd } from './external.js';
 import { TaskGraph } from './graph.js';
 import { createLiveTask, type LiveTask } from './live-task.js';
 import { isTerminalPhase, type Task, type TaskContext } from './model.js';
@@ -24,7 +25,10 @@ export interface PlannedTask {
   planText: string;
 }
 
-const HEARTBEAT_MS = 10_000;
+/** How often this process looks for tasks ended by another process sharing the database. */
+const SYNC_MS = 1_000;
+/** Heartbeat every this many syncs (10 s), so other processes know this one still runs its tasks. */
+const HEARTBEAT_EVERY = 10;
 
 /**
  * The service behind the MCP tools: plans, approvals, confirmations, replans, cancellation and
@@ -279,13 +283,16 @@ export class Engine {
 
   #startHeartbeat(): void {
     if (this.#heartbeat) return;
+    let tick = 0;
     this.#heartbeat = setInterval(() => {
+      tick += 1;
       try {
-        this.ctx.store.heartbeat(this.ctx.settings.ownerId, this.ctx.recorder.now());
+        for (const live of this.#live.values()) adoptExternalEnd(live, this.ctx);
+        if (tick % HEARTBEAT_EVERY === 0) this.ctx.store.heartbeat(this.ctx.settings.ownerId, this.ctx.recorder.now());
       } catch (error) {
         this.ctx.logger.warn({ err: errorMessage(error) }, 'heartbeat failed');
       }
-    }, HEARTBEAT_MS);
+    }, SYNC_MS);
     this.#heartbeat.unref();
   }
 }

@@ -53,7 +53,11 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     return isoNow(this.#clock);
   }
 
-  /** Moves the task to `to`; a no-op (false) from a terminal phase, to the same phase, or off-table. */
+  /**
+   * Moves the task to `to`; a no-op (false) from a terminal phase, to the same phase, or off-table.
+   * When the stored task has already ended (another server process cancelled it), the task takes
+   * the stored phase instead.
+   */
   transitionPhase(task: Task, to: Phase): boolean {
     const from = task.phase;
     if (from === to || isTerminalPhase(from)) return false;
@@ -62,18 +66,32 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       return false;
     }
     const at = this.now();
+    const completedAt = isTerminalPhase(to) ? at : task.completedAt;
+    if (!this.#store.recordPhase(task.id, to, completedAt, at)) {
+      this.adoptStoredPhase(task);
+      return false;
+    }
     task.phase = to;
-    if (isTerminalPhase(to)) task.completedAt = at;
-    this.#store.recordPhase(task.id, to, task.completedAt, at);
+    if (completedAt !== undefined) task.completedAt = completedAt;
     this.#changed(task);
     this.emit('phase', { taskId: task.id, from, to, at });
     return true;
   }
 
+  /** Takes the phase the database holds (another process may have moved the task). */
+  adoptStoredPhase(task: Task): void {
+    const stored = this.#store.phaseOf(task.id);
+    if (stored === undefined || stored === task.phase) return;
+    const from = task.phase;
+    task.phase = stored;
+    this.#changed(task);
+    this.emit('phase', { taskId: task.id, from, to: stored, at: this.now() });
+  }
+
   /** Sets a step's run record if the step-state table allows it; terminal step states never change. */
   setStep(task: Task, stepId: string, next: StepRun): boolean {
-    if (!this.#apply(task, stepId, next)) return false;
-    this.#store.updateStep(task.id, stepId, next);
+    if (!this.#allowed(task, stepId, next) || !this.#store.updateStep(task.id, stepId, next)) return false;
+    task.runs.set(stepId, next);
     this.#changed(task);
     this.emit('step', { taskId: task.id, stepId, run: next });
     return true;
@@ -81,9 +99,12 @@ export class Recorder extends EventEmitter<RecorderEvents> {
 
   /** Several step changes written in one transaction; returns the ids that changed. */
   setSteps(task: Task, changes: ReadonlyArray<readonly [string, StepRun]>): string[] {
-    const applied = changes.filter(([stepId, run]) => this.#apply(task, stepId, run));
+    const allowed = changes.filter(([stepId, run]) => this.#allowed(task, stepId, run));
+    if (allowed.length === 0) return [];
+    const written = new Set(this.#store.updateSteps(task.id, allowed));
+    const applied = allowed.filter(([stepId]) => written.has(stepId));
     if (applied.length === 0) return [];
-    this.#store.updateSteps(task.id, applied);
+    for (const [stepId, run] of applied) task.runs.set(stepId, run);
     this.#changed(task);
     for (const [stepId, run] of applied) this.emit('step', { taskId: task.id, stepId, run });
     return applied.map(([stepId]) => stepId);
@@ -95,12 +116,15 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.#changed(task);
   }
 
-  #apply(task: Task, stepId: string, next: StepRun): boolean {
+  /** Tells listeners about a change made outside the recorder (state adopted from the database). */
+  touch(task: Task): void {
+    this.#changed(task);
+  }
+
+  #allowed(task: Task, stepId: string, next: StepRun): boolean {
     const current = task.runs.get(stepId);
     if (!current || isTerminalStepState(current.state)) return false;
-    if (current.state !== next.state && !canTransitionStep(current.state, next.state)) return false;
-    task.runs.set(stepId, next);
-    return true;
+    return current.state === next.state || canTransitionStep(current.state, next.state);
   }
 
   #changed(task: Task): void {

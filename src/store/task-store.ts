@@ -47,10 +47,13 @@ export class TaskStore {
         estimated_tokens, state) VALUES (@taskId, @id, @position, @action, @description, @dependsOn, @tier, @input,
         @estimatedTokens, @state)`),
       insertPhase: p(`INSERT INTO task_states (task_id, state, entered_at) VALUES (?, ?, ?)`),
-      updatePhase: p(`UPDATE tasks SET phase = ?, completed_at = ?, updated_at = ? WHERE id = ?`),
+      // Terminal is terminal in the file too: another server process may have ended the task.
+      updatePhase: p(`UPDATE tasks SET phase = ?, completed_at = ?, updated_at = ?
+        WHERE id = ? AND phase NOT IN ('completed', 'failed', 'cancelled')`),
+      phaseOf: p(`SELECT phase FROM tasks WHERE id = ?`),
       updateStep: p(`UPDATE steps SET state = @state, started_at = @startedAt, finished_at = @finishedAt,
         summary = @summary, error = @error, reason = @reason, nonce = @nonce, outputs = @outputs
-        WHERE task_id = @taskId AND id = @id`),
+        WHERE task_id = @taskId AND id = @id AND state NOT IN ('completed', 'failed', 'skipped', 'cancelled')`),
       updateMeta: p(`UPDATE tasks SET plan_hash = ?, replan_attempts = ?, replan_request = ?, updated_at = ?
         WHERE id = ?`),
       claim: p(`UPDATE tasks SET owner = ?, heartbeat_at = ? WHERE id = ? AND phase = 'awaiting_approval'`),
@@ -114,23 +117,30 @@ export class TaskStore {
     });
   }
 
-  recordPhase(taskId: string, phase: Phase, completedAt: string | undefined, at: string): void {
-    this.#db.transaction(() => {
-      this.#s.updatePhase!.run(phase, completedAt ?? null, at, taskId);
+  /** Moves the stored task to `phase` and appends its history row; false when it had already ended. */
+  recordPhase(taskId: string, phase: Phase, completedAt: string | undefined, at: string): boolean {
+    return this.#db.transaction(() => {
+      if (this.#s.updatePhase!.run(phase, completedAt ?? null, at, taskId).changes === 0) return false;
       this.#s.insertPhase!.run(taskId, phase, at);
+      return true;
     })();
   }
 
-  updateStep(taskId: string, stepId: string, run: StepRun): void {
-    this.#s.updateStep!.run(stepParams(taskId, stepId, run));
+  phaseOf(taskId: string): Phase | undefined {
+    return (this.#s.phaseOf!.get(taskId) as { phase: Phase } | undefined)?.phase;
   }
 
-  /** Several step changes in one transaction (cancel, skip). */
-  updateSteps(taskId: string, changes: ReadonlyArray<readonly [string, StepRun]>): void {
-    if (changes.length === 0) return;
-    this.#db.transaction(() => {
-      for (const [stepId, run] of changes) this.#s.updateStep!.run(stepParams(taskId, stepId, run));
-    })();
+  /** Writes a step's run record; false when the stored step had already finished. */
+  updateStep(taskId: string, stepId: string, run: StepRun): boolean {
+    return this.#s.updateStep!.run(stepParams(taskId, stepId, run)).changes === 1;
+  }
+
+  /** Several step changes in one transaction (cancel, skip); returns the ids written. */
+  updateSteps(taskId: string, changes: ReadonlyArray<readonly [string, StepRun]>): string[] {
+    if (changes.length === 0) return [];
+    return this.#db.transaction(() =>
+      changes.filter(([stepId, run]) => this.#s.updateStep!.run(stepParams(taskId, stepId, run)).changes === 1).map(([id]) => id),
+    )();
   }
 
   updateMeta(task: Task, at: string): void {
