@@ -1,33 +1,54 @@
 import { z } from 'zod';
 import { ExecError, definePlugin, firstLineSummary, type ActionContext, type ActionResult } from '../src/plugins/api.js';
+import { discoverAgents } from './lib/agent-discovery.js';
+import { changedSince, snapshot } from './lib/workdir-snapshot.js';
 
 const agentSchema = z.object({
   command: z.string().min(1).describe('The agent CLI to run, e.g. "claude"'),
   args: z.array(z.string()).default(['{spec}']).describe('Arguments; {spec} and {workdir} are filled in'),
-  timeoutSeconds: z.number().positive().default(300),
+  timeoutSeconds: z.number().positive().optional(),
   aliases: z.array(z.string()).default([]),
 });
 
 /** `plugins.implement` in the server config. */
 const optionsSchema = z.object({
+  /** Agents by name; they replace discovered agents of the same name. */
   agents: z.record(z.string(), agentSchema).default({}),
   /** The agent a step gets when it names none (or "default"). */
   default: z.string().optional(),
   /** Agents tried in order when the chosen one fails in a way another might not. */
   fallbacks: z.array(z.string()).default([]),
   retryOnTimeout: z.boolean().default(true),
+  /** Register known agent CLIs (claude, codex, aider, gemini, opencode) found on the search path. */
+  discover: z.boolean().default(true),
+  /** The search path for discovery, PATH-style; defaults to the server's PATH. */
+  path: z.string().optional(),
+  /** Per-run timeout of agents that do not set their own. */
+  timeoutSeconds: z.number().positive().default(300),
 });
 
 type Options = z.infer<typeof optionsSchema>;
-type Agent = z.infer<typeof agentSchema>;
+
+interface Agent {
+  command: string;
+  args: readonly string[];
+  timeoutSeconds: number;
+  aliases: readonly string[];
+}
+
+/** Every agent a step may name: configured ones first (in config order), then discovered ones. */
+type Roster = Map<string, Agent>;
 
 interface Attempt {
-  ok: boolean;
   result?: ActionResult;
   error?: string;
   /** Another agent might succeed where this one failed. */
   retryable?: boolean;
 }
+
+const NO_AGENTS =
+  'No specialist agents are configured — install one (e.g. claude-code, aider, codex) on your PATH ' +
+  'or add one under `plugins.implement.agents` in the config.';
 
 /** Delegates a coding task to a coding-agent CLI, with a chain of fallback agents. */
 export default definePlugin({
@@ -38,72 +59,104 @@ export default definePlugin({
   fromDescription: 'spec',
   input: z.object({
     spec: z.string().min(1).describe('What to build or change, precisely'),
-    agent: z.string().default('default').describe('Which configured agent; "default" picks the configured default'),
+    agent: z.string().default('default').describe('Which agent; "default" picks the configured default'),
   }),
   check(input, ctx) {
     const options = optionsSchema.safeParse(ctx.options);
     if (!options.success) return [];
     const roster = rosterOf(options.data);
-    const name = input.agent.trim();
-    if (roster.length === 0 || name === '' || name === 'default' || resolve(options.data, name)) return [];
-    return [`agent: delegates to agent \`${name}\` which is not registered. Available agents: ${roster.join(', ')}. Re-plan with one of them.`];
+    if (roster.size === 0) return [];
+    const problem = choose(roster, options.data, input.agent).problem;
+    return problem ? [`agent: ${problem.plan}`] : [];
   },
   async run(input, ctx) {
     const parsed = optionsSchema.safeParse(ctx.options);
     if (!parsed.success) throw new Error(`The implement plugin's options are invalid: ${parsed.error.issues[0]?.message ?? 'unknown problem'}`);
     const options = parsed.data;
     const roster = rosterOf(options);
-    if (roster.length === 0) {
-      throw new Error('No specialist agents are configured — add one (e.g. claude, aider, codex) under `plugins.implement.agents` in the config.');
-    }
-    const requested = input.agent.trim();
-    const primary = resolve(options, requested === '' ? 'default' : requested);
-    if (!primary) throw new Error(`Specialist agent '${requested}' isn't available. Available agents: ${roster.join(', ')}.`);
-    const first = await attempt(primary, options, input.spec, ctx);
-    if (first.ok && first.result) return { ...first.result, summary: `${primary}: ${first.result.summary}` };
+    if (roster.size === 0) throw new Error(NO_AGENTS);
+    const { name: primary, problem } = choose(roster, options, input.agent);
+    if (!primary) throw new Error(problem?.run);
+    const before = snapshot(ctx.workdir);
+    const finish = (result: ActionResult, summary: string): ActionResult => {
+      const artifacts = changedSince(before, ctx.workdir);
+      return { ...result, summary, ...(artifacts.length > 0 ? { artifacts } : {}) };
+    };
+
+    const first = await attempt(primary, roster, options, input.spec, ctx);
+    if (first.result) return finish(first.result, `${primary}: ${first.result.summary}`);
     if (!first.retryable) throw new Error(`delegate '${primary}' failed: ${first.error}`);
-    for (const fallback of options.fallbacks) {
-      if (fallback === primary || !options.agents[fallback]) continue;
-      const next = await attempt(fallback, options, input.spec, ctx);
-      if (next.ok && next.result) {
-        return { ...next.result, summary: `${primary} failed; recovered via ${fallback}: ${next.result.summary}` };
-      }
+    for (const fallback of options.fallbacks.map((f) => lookup(roster, f))) {
+      if (fallback === undefined || fallback === primary) continue;
+      const next = await attempt(fallback, roster, options, input.spec, ctx);
+      if (next.result) return finish(next.result, `${primary} failed; recovered via ${fallback}: ${next.result.summary}`);
     }
     throw new Error(`delegate '${primary}' failed: ${first.error}; no fallback recovered`);
   },
 });
 
-function rosterOf(options: Options): string[] {
-  return Object.keys(options.agents).sort();
-}
-
-/** The registered name for a requested agent: its own name, an alias, or "default". */
-function resolve(options: Options, requested: string): string | undefined {
-  if (requested === 'default') {
-    if (options.default && options.agents[options.default]) return options.default;
-    return rosterOf(options)[0];
+function rosterOf(options: Options): Roster {
+  const roster: Roster = new Map();
+  for (const [name, agent] of Object.entries(options.agents)) {
+    roster.set(name, { ...agent, timeoutSeconds: agent.timeoutSeconds ?? options.timeoutSeconds });
   }
-  if (options.agents[requested]) return requested;
-  return Object.entries(options.agents).find(([, agent]) => agent.aliases.includes(requested))?.[0];
+  if (!options.discover) return roster;
+  // The one read of the environment in a plugin: discovery is about this machine's PATH.
+  for (const found of discoverAgents(options.path ?? process.env.PATH ?? '')) {
+    if (!roster.has(found.name)) roster.set(found.name, { ...found, timeoutSeconds: options.timeoutSeconds });
+  }
+  return roster;
 }
 
-async function attempt(name: string, options: Options, spec: string, ctx: ActionContext): Promise<Attempt> {
-  const agent = options.agents[name] as Agent;
+/** The registered name for a requested name or alias. */
+function lookup(roster: Roster, requested: string): string | undefined {
+  if (roster.has(requested)) return requested;
+  return [...roster].find(([, agent]) => agent.aliases.includes(requested))?.[0];
+}
+
+/** The agent a step runs first, or why there is none (worded for the planner and for the step error). */
+function choose(roster: Roster, options: Options, requested: string): { name?: string; problem?: { plan: string; run: string } } {
+  const names = [...roster.keys()].sort().join(', ');
+  const wanted = requested.trim() || 'default';
+  if (wanted === 'default' && options.default === undefined) return { name: roster.keys().next().value };
+  const target = wanted === 'default' ? (options.default as string) : wanted;
+  const name = lookup(roster, target);
+  if (name) return { name };
+  if (wanted === 'default') {
+    return {
+      problem: {
+        plan: `the configured default agent \`${target}\` is not registered. Available agents: ${names}. Name one of them, or fix \`plugins.implement.default\`.`,
+        run: `Specialist agent '${target}' (the configured default) isn't available. Available agents: ${names}.`,
+      },
+    };
+  }
+  return {
+    problem: {
+      plan: `delegates to agent \`${target}\` which is not registered. Available agents: ${names}. Re-plan with one of them.`,
+      run: `Specialist agent '${target}' isn't available. Available agents: ${names}.`,
+    },
+  };
+}
+
+async function attempt(name: string, roster: Roster, options: Options, spec: string, ctx: ActionContext): Promise<Attempt> {
+  // A cancelled step would only start the next agent for the sandbox to kill at once.
+  ctx.signal.throwIfAborted();
+  const agent = roster.get(name) as Agent;
   const argv = [agent.command, ...agent.args.map((arg) => arg.replaceAll('{spec}', spec).replaceAll('{workdir}', ctx.workdir))];
   ctx.progress(`delegating to ${name}`);
   try {
     const result = await ctx.exec({ mode: 'argv', command: `${name} agent`, argv, timeoutMs: agent.timeoutSeconds * 1000 });
+    ctx.signal.throwIfAborted();
     if (result.exitCode !== 0) {
       const tail = result.stderr.trim().split('\n').slice(-5).join('\n');
-      return { ok: false, retryable: true, error: `exited with code ${result.exitCode}${tail ? `: ${tail}` : ''}` };
+      return { retryable: true, error: `exited with code ${result.exitCode}${tail ? `: ${tail}` : ''}` };
     }
     const summary = firstLineSummary(result.stdout) || 'finished';
-    return { ok: true, result: { summary, stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode, data: { agent: name } } };
+    return { result: { summary, stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode, data: { agent: name } } };
   } catch (error) {
     if (ctx.signal.aborted) throw error;
     const kind = error instanceof ExecError ? error.kind : 'launch';
     const message = error instanceof Error ? error.message : String(error);
-    const retryable = kind === 'launch' || (kind === 'timeout' && options.retryOnTimeout);
-    return { ok: false, retryable, error: message };
+    return { retryable: kind === 'launch' || (kind === 'timeout' && options.retryOnTimeout), error: message };
   }
 }

@@ -7,15 +7,15 @@ import { Recorder } from './engine/recorder.js';
 import { ownerId } from './engine/recovery.js';
 import type { ActionPlugin } from './plugins/api.js';
 import { builtinPlugins } from './plugins/builtins.js';
-import { PluginRegistry } from './plugins/registry.js';
+import { PluginRegistry, type PluginSource } from './plugins/registry.js';
 import { openDatabase } from './store/open.js';
 import { TaskStore } from './store/task-store.js';
 
 export interface AppOptions {
   logger: Logger;
   clock?: Clock;
-  /** Plugins loaded after the built-in ones. */
-  plugins?: ReadonlyArray<ActionPlugin<unknown>>;
+  /** Plugins after the built-in ones: loaded from directories (with their files) or given as objects. */
+  plugins?: ReadonlyArray<ActionPlugin<unknown> | PluginSource>;
   /** Default working directory of tasks. */
   workdir?: string;
 }
@@ -30,7 +30,11 @@ export interface App {
 export function createApp(config: Readonly<Config>, options: AppOptions): App {
   const store = new TaskStore(openDatabase(config.db));
   const clock = options.clock ?? systemClock;
-  const registry = new PluginRegistry([...builtinPlugins(), ...(options.plugins ?? [])], {
+  const sources = [
+    ...builtinPlugins().map((plugin) => ({ plugin, file: 'built-in' })),
+    ...(options.plugins ?? []).map((p) => ('plugin' in p ? p : { plugin: p, file: 'in-process' })),
+  ];
+  const registry = new PluginRegistry(sources, {
     pluginOptions: config.pluginOptions,
     ...(config.exec.allowlist ? { allowlist: config.exec.allowlist } : {}),
   });

@@ -17,6 +17,11 @@ export const ERROR_CODES = {
   INVALID_ARGUMENT: 'An argument is missing or malformed.',
   BUDGET_EXCEEDED: 'The budget for this work is used up.',
   SHUTTING_DOWN: 'The server is shutting down.',
+  PLUGIN_IMPORT_FAILED: 'The plugin file could not be imported; fix the error it names or remove the file.',
+  PLUGIN_INVALID: 'The plugin does not have the shape of an action plugin; see the listed problems.',
+  PLUGIN_API_MISMATCH: 'The plugin was written for another plugin API version.',
+  PLUGIN_DUPLICATE: 'Two plugins have the same name; rename or remove one.',
+  PLUGIN_DIR_NOT_FOUND: 'A plugin directory does not exist or is not a directory.',
   INTERNAL_ERROR: 'Unexpected server error; see the server log.',
 } as const;
 

@@ -1,5 +1,8 @@
+import { Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createApp } from './app.js';
+import { isOrchestrateError } from './errors.js';
+import { loadPluginDirs } from './plugins/loader.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createServer } from './server.js';
@@ -19,21 +22,23 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.stderr.write('orchestrate-mcp: --transport http is not available in this version; use stdio.\n');
     return 2;
   }
-  // Plugins may use console.*: keep it off stdout, which carries only JSON-RPC.
-  console.log = console.error;
-  console.info = console.error;
-  console.debug = console.error;
+  const protocolOut = reserveStdoutForProtocol();
 
   const logger = createLogger(config.logLevel);
   let app;
   try {
-    app = createApp(config, { logger });
+    const plugins = await loadPluginDirs(config.pluginDirs);
+    app = createApp(config, { logger, plugins });
   } catch (error) {
+    if (isOrchestrateError(error)) {
+      process.stderr.write(`orchestrate-mcp: ${error.code}: ${error.message}\nHint: ${error.hint}\n`);
+      return 1;
+    }
     logger.fatal({ err: error instanceof Error ? error.message : String(error) }, 'start-up failed');
     return 1;
   }
   const { mcp } = createServer({ engine: app.engine, logger, samplingTimeoutMs: config.samplingTimeoutMs });
-  const transport = new StdioServerTransport();
+  const transport = new StdioServerTransport(process.stdin, protocolOut);
 
   let stopping = false;
   const shutdown = async (why: string): Promise<void> => {
@@ -63,4 +68,22 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   await mcp.connect(transport);
   logger.info({ db: config.db, transport: 'stdio' }, 'orchestrate-mcp ready');
   return undefined;
+}
+
+/**
+ * stdout carries only JSON-RPC: the transport gets a private handle on it, and everything else that
+ * writes to stdout (a plugin's console.log, a stray process.stdout.write) goes to stderr.
+ */
+function reserveStdoutForProtocol(): Writable {
+  const write = process.stdout.write.bind(process.stdout);
+  const protocolOut = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      write(chunk, done);
+    },
+  });
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  console.log = console.error;
+  console.info = console.error;
+  console.debug = console.error;
+  return protocolOut;
 }

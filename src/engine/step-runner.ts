@@ -23,7 +23,8 @@ export async function runStep(live: LiveTask, step: Step, ctx: EngineContext): P
   const stepAbort = new AbortController();
   const onTaskAbort = (): void => stepAbort.abort(live.abort.signal.reason);
   live.abort.signal.addEventListener('abort', onTaskAbort, { once: true });
-  const timeoutMs = plugin.timeoutMs ?? ctx.settings.stepTimeoutMs;
+  const configured = ctx.registry.options(plugin.name).timeoutSeconds;
+  const timeoutMs = typeof configured === 'number' && configured > 0 ? configured * 1000 : (plugin.timeoutMs ?? ctx.settings.stepTimeoutMs);
   const timer = setTimeout(() => stepAbort.abort(new StepTimeout()), timeoutMs);
   const logger = ctx.logger.child({ taskId: task.id, stepId: step.id, plugin: plugin.name });
   live.channel.log('info', { event: 'step_started', taskId: task.id, stepId: step.id, description: step.description });
@@ -31,7 +32,9 @@ export async function runStep(live: LiveTask, step: Step, ctx: EngineContext): P
   let result: ActionResult | undefined;
   let error: unknown;
   try {
-    const input = plugin.input.parse(step.input);
+    const parsed = ctx.registry.parseInput(step.action, step.input);
+    if (!parsed.success) throw new Error(`The step input no longer fits the ${step.action} action: ${parsed.problems.join('; ')}`);
+    const input = parsed.data;
     const actionContext = buildContext(live, step, stepAbort.signal, logger, ctx, plugin.name);
     result = await untilAborted(plugin.run(input, actionContext), stepAbort.signal);
   } catch (caught) {

@@ -161,6 +161,14 @@ export interface CheckContext {
   allowlist?: readonly string[];
 }
 
+/** A JSON Schema for a plugin's input, for plugins written without zod. */
+export interface JsonSchemaInput {
+  type: 'object';
+  properties?: Record<string, unknown>;
+  required?: string[];
+  [keyword: string]: unknown;
+}
+
 /** An action plugin. `name` becomes the step `action`. */
 export interface ActionPlugin<Input = Record<string, unknown>> {
   apiVersion: 1;
@@ -168,8 +176,11 @@ export interface ActionPlugin<Input = Record<string, unknown>> {
   description: string;
   /** The default tier of its steps. */
   tier: Tier;
-  /** Schema of the step input (a zod object schema). */
-  input: z.ZodType<Input>;
+  /**
+   * Schema of the step input: a zod object schema, or a JSON Schema object (validated with ajv;
+   * `default` values are filled in). Planners see it as JSON Schema.
+   */
+  input: z.ZodType<Input> | JsonSchemaInput;
   /** Input field filled from the step description when a planner leaves it out. */
   fromDescription?: string;
   /** Longest a step may run before it fails (ms). Default 300,000. */

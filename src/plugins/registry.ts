@@ -1,6 +1,7 @@
-import { z } from 'zod';
 import type { ActionCatalogue, ActionInfo, InputCheck } from '../engine/catalogue.js';
+import { OrchestrateError } from '../errors.js';
 import type { ActionPlugin } from './api.js';
+import { inputSchemaOf, type InputParse, type InputSchema } from './input-schema.js';
 
 /** Per-plugin options from the config file, and the exec allowlist plan-time checks need. */
 export interface RegistryOptions {
@@ -8,62 +9,95 @@ export interface RegistryOptions {
   allowlist?: readonly string[];
 }
 
+/** A plugin and the file it came from (built-ins say "built-in"). */
+export interface PluginSource {
+  plugin: ActionPlugin<unknown>;
+  file: string;
+}
+
+interface Entry {
+  plugin: ActionPlugin<unknown>;
+  file: string;
+  info: ActionInfo;
+  schema: InputSchema;
+}
+
 /** The loaded action plugins, by name; the catalogue planning validates against. */
 export class PluginRegistry implements ActionCatalogue {
-  readonly #plugins = new Map<string, ActionPlugin<unknown>>();
-  readonly #infos = new Map<string, ActionInfo>();
+  readonly #entries = new Map<string, Entry>();
   readonly #options: RegistryOptions;
 
-  constructor(plugins: ReadonlyArray<ActionPlugin<unknown>>, options: RegistryOptions) {
+  constructor(sources: readonly PluginSource[], options: RegistryOptions) {
     this.#options = options;
-    for (const plugin of plugins) {
-      if (this.#plugins.has(plugin.name)) throw new Error(`Two plugins are named "${plugin.name}".`);
-      this.#plugins.set(plugin.name, plugin);
-      this.#infos.set(plugin.name, {
-        name: plugin.name,
-        description: plugin.description,
-        tier: plugin.tier,
-        inputSchema: z.toJSONSchema(plugin.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
-        ...(plugin.fromDescription ? { fromDescription: plugin.fromDescription } : {}),
+    for (const { plugin, file } of sources) {
+      const earlier = this.#entries.get(plugin.name);
+      if (earlier) {
+        throw new OrchestrateError('PLUGIN_DUPLICATE', `${file}: an action named "${plugin.name}" is already loaded from ${earlier.file}.`, {
+          details: { file, name: plugin.name, first: earlier.file },
+        });
+      }
+      const schema = inputSchemaOf(plugin.input);
+      this.#entries.set(plugin.name, {
+        plugin,
+        file,
+        schema,
+        info: {
+          name: plugin.name,
+          description: plugin.description,
+          tier: plugin.tier,
+          inputSchema: schema.jsonSchema,
+          ...(plugin.fromDescription ? { fromDescription: plugin.fromDescription } : {}),
+        },
       });
     }
   }
 
   get(name: string): ActionPlugin<unknown> | undefined {
-    return this.#plugins.get(name);
+    return this.#entries.get(name)?.plugin;
   }
 
   has(action: string): boolean {
-    return this.#plugins.has(action);
+    return this.#entries.has(action);
   }
 
   info(action: string): ActionInfo | undefined {
-    return this.#infos.get(action);
+    return this.#entries.get(action)?.info;
   }
 
   list(): ActionInfo[] {
-    return [...this.#infos.values()];
+    return [...this.#entries.values()].map((entry) => entry.info);
+  }
+
+  /** Where each action came from, in load order. */
+  sources(): Array<{ name: string; file: string }> {
+    return [...this.#entries.values()].map((entry) => ({ name: entry.plugin.name, file: entry.file }));
   }
 
   options(name: string): Readonly<Record<string, unknown>> {
     return this.#options.pluginOptions[name] ?? {};
   }
 
+  /** Validates a step input against the action's schema, filling defaults. */
+  parseInput(action: string, input: Record<string, unknown>): InputParse {
+    const entry = this.#entries.get(action);
+    if (!entry) return { success: false, problems: [`action: unknown action "${action}"`] };
+    return entry.schema.parse(input);
+  }
+
   checkInput(action: string, input: Record<string, unknown>): InputCheck {
-    const plugin = this.#plugins.get(action);
-    if (!plugin) return { ok: false, problems: [`action: unknown action "${action}"`] };
-    const parsed = plugin.input.safeParse(input);
-    if (!parsed.success) {
-      return {
-        ok: false,
-        problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`),
-      };
+    const parsed = this.parseInput(action, input);
+    if (!parsed.success) return { ok: false, problems: parsed.problems };
+    const plugin = this.#entries.get(action)?.plugin;
+    let problems: string[] | undefined;
+    try {
+      problems = plugin?.check?.(parsed.data, {
+        options: this.options(action),
+        ...(this.#options.allowlist ? { allowlist: this.#options.allowlist } : {}),
+      });
+    } catch (error) {
+      problems = [`input: the ${action} plugin's check failed: ${error instanceof Error ? error.message : String(error)}`];
     }
-    const problems = plugin.check?.(parsed.data, {
-      options: this.options(action),
-      ...(this.#options.allowlist ? { allowlist: this.#options.allowlist } : {}),
-    });
     if (problems && problems.length > 0) return { ok: false, problems };
-    return { ok: true, input: parsed.data as Record<string, unknown> };
+    return { ok: true, input: parsed.data };
   }
 }

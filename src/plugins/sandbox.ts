@@ -114,6 +114,9 @@ async function run(
   };
   const onAbort = (): void => killGroup();
   signal.addEventListener('abort', onAbort, { once: true });
+  // Background processes the leader left behind would hold its pipes open, and the run would wait
+  // for them until the timeout: once the leader is gone, so is its group.
+  child.once('exit', killGroup);
   if (signal.aborted) killGroup();
   const timer = setTimeout(() => {
     timedOut = true;

@@ -1,0 +1,103 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { register } from 'node:module';
+import { extname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { OrchestrateError, errorMessage } from '../errors.js';
+import type { PluginSource } from './registry.js';
+import { validatePlugin } from './validate.js';
+
+const EXTENSIONS = new Set(['.js', '.mjs', '.ts', '.mts']);
+const ENTRY_CANDIDATES = ['index.js', 'index.mjs', 'index.ts', 'index.mts'];
+
+const hookedRoots = new Set<string>();
+
+/**
+ * Loads the action plugins of the given folders: folders in the order given, entries of a folder
+ * in sorted order; `.js`, `.mjs`, `.ts`, `.mts` files and folders with a package.json. The first
+ * failure stops loading with a coded error naming the file.
+ */
+export async function loadPluginDirs(dirs: readonly string[]): Promise<PluginSource[]> {
+  const files = dirs.flatMap((dir) => pluginEntries(dir));
+  if (files.length === 0) return [];
+  registerHooks(dirs);
+  const loaded: PluginSource[] = [];
+  for (const file of files) {
+    let module: { default?: unknown };
+    try {
+      module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    } catch (error) {
+      throw new OrchestrateError('PLUGIN_IMPORT_FAILED', `${file}: could not be imported: ${errorMessage(error)}`, {
+        details: { file },
+        cause: error,
+      });
+    }
+    loaded.push({ plugin: validatePlugin(module.default, file), file });
+  }
+  return loaded;
+}
+
+/** The plugin entry files of one folder, sorted by name. */
+export function pluginEntries(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new OrchestrateError('PLUGIN_DIR_NOT_FOUND', `${dir}: no such plugin directory.`, { details: { file: dir } });
+  }
+  const entries: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    if (name.startsWith('.') || name === 'node_modules') continue;
+    const path = join(dir, name);
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
+      const entry = packageEntry(path);
+      if (entry) entries.push(entry);
+    } else if (EXTENSIONS.has(extname(name)) && !/\.d\.m?ts$/.test(name) && !/\.(test|spec)\.[mc]?[jt]s$/.test(name)) {
+      entries.push(path);
+    }
+  }
+  return entries;
+}
+
+/** A package folder's entry: package.json `exports["."]` (string or import/default) or `main`, else index.*. */
+function packageEntry(folder: string): string | undefined {
+  const manifestPath = join(folder, 'package.json');
+  if (!existsSync(manifestPath)) return undefined;
+  let manifest: { main?: unknown; exports?: unknown };
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as typeof manifest;
+  } catch (error) {
+    throw new OrchestrateError('PLUGIN_IMPORT_FAILED', `${manifestPath}: not valid JSON: ${errorMessage(error)}`, {
+      details: { file: manifestPath },
+    });
+  }
+  const declared = exportTarget(manifest.exports) ?? (typeof manifest.main === 'string' ? manifest.main : undefined);
+  const candidates = declared ? [declared] : ENTRY_CANDIDATES;
+  const found = candidates.map((c) => join(folder, c)).find((path) => existsSync(path));
+  if (!found) {
+    throw new OrchestrateError('PLUGIN_IMPORT_FAILED', `${folder}: package has no entry file (${candidates.join(', ')}).`, {
+      details: { file: folder },
+    });
+  }
+  return found;
+}
+
+function exportTarget(exports: unknown): string | undefined {
+  if (typeof exports === 'string') return exports;
+  if (!exports || typeof exports !== 'object') return undefined;
+  const root = (exports as Record<string, unknown>)['.'] ?? exports;
+  if (typeof root === 'string') return root;
+  if (root && typeof root === 'object') {
+    const conditions = root as Record<string, unknown>;
+    const target = conditions.import ?? conditions.default;
+    if (typeof target === 'string') return target;
+  }
+  return undefined;
+}
+
+/** Registers the module hooks (TypeScript, ESM, shared zod and plugin API) for folders not yet covered. */
+function registerHooks(dirs: readonly string[]): void {
+  const roots = dirs.map((dir) => pathToFileURL(dir.endsWith('/') ? dir : `${dir}/`).href).filter((root) => !hookedRoots.has(root));
+  if (roots.length === 0) return;
+  for (const root of roots) hookedRoots.add(root);
+  register(new URL('./hooks.js', import.meta.url), {
+    data: { roots, serverUrl: import.meta.url, apiUrl: new URL('./api.js', import.meta.url).href },
+  });
+}

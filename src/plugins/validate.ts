@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { OrchestrateError } from '../errors.js';
+import { API_VERSION, type ActionPlugin } from './api.js';
+
+const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+
+const pluginShape = z.object({
+  apiVersion: z.number(),
+  name: z.string().regex(NAME, 'must be lower-case letters, digits, "_" or "-", starting with a letter (max 64)'),
+  description: z.string().trim().min(1, 'must say what the action does: planners read it').max(2_000),
+  tier: z.enum(['read', 'write', 'execute', 'destructive', 'external']),
+  input: z.custom<unknown>(isSchema, 'must be a zod schema or a JSON Schema object ({ type: "object", … })'),
+  run: z.custom<unknown>((value) => typeof value === 'function', 'must be a function (input, ctx) => Promise<result>'),
+  check: z.custom<unknown>((value) => value === undefined || typeof value === 'function', 'must be a function when given').optional(),
+  fromDescription: z.string().min(1).optional(),
+  timeoutMs: z.number().positive().max(86_400_000).optional(),
+});
+
+/** Checks a plugin file's default export; throws the coded start-up error naming the file. */
+export function validatePlugin(exported: unknown, file: string): ActionPlugin<unknown> {
+  if (!exported || typeof exported !== 'object') {
+    throw new OrchestrateError('PLUGIN_INVALID', `${file}: the default export must be a plugin object, not ${describe(exported)}.`, {
+      details: { file, problems: ['default export: missing or not an object'] },
+    });
+  }
+  const apiVersion = (exported as { apiVersion?: unknown }).apiVersion;
+  if (typeof apiVersion === 'number' && apiVersion !== API_VERSION) {
+    throw new OrchestrateError(
+      'PLUGIN_API_MISMATCH',
+      `${file}: written for plugin API ${apiVersion}; this server speaks API ${API_VERSION}. Use a version of the plugin for API ${API_VERSION}, or upgrade orchestrate-mcp.`,
+      { details: { file, apiVersion, expected: API_VERSION } },
+    );
+  }
+  const parsed = pluginShape.safeParse(exported);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'plugin'}: ${issue.message}`);
+    throw new OrchestrateError('PLUGIN_INVALID', `${file}: not a valid action plugin:\n  - ${problems.join('\n  - ')}`, {
+      details: { file, problems },
+    });
+  }
+  return exported as ActionPlugin<unknown>;
+}
+
+function isSchema(value: unknown): boolean {
+  if (!value || typeof value !== 'object') return false;
+  if (typeof (value as { safeParse?: unknown }).safeParse === 'function') return true;
+  return (value as { type?: unknown }).type === 'object';
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing (no default export)';
+  return `a ${typeof value}`;
+}
