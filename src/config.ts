@@ -5,13 +5,27 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEFAULT_CONFIRMATION_TIMEOUTS, TIERS, type Tier } from './engine/model.js';
 
+/**
+ * The binaries `execute` and `test` steps may run unless the config says otherwise: build, test
+ * and read-only tools. Deleting, network and privilege tools are left out; `["*"]` allows any.
+ * `shell` steps are not bound by it (their binary is `sh`): their commands are shown in the plan a
+ * human approves.
+ */
+export const DEFAULT_EXEC_ALLOWLIST = [
+  'node', 'npm', 'npx', 'pnpm', 'yarn', 'bun', 'deno', 'tsc', 'vitest', 'jest', 'mocha', 'eslint', 'prettier',
+  'git', 'make', 'cmake', 'cargo', 'rustc', 'go', 'python', 'python3', 'pytest', 'ruby', 'bundle', 'java', 'mvn',
+  'gradle', 'dotnet', 'ls', 'cat', 'head', 'tail', 'wc', 'grep', 'find', 'echo', 'printf', 'pwd', 'date', 'env',
+  'true', 'false', 'test', 'diff', 'sort', 'uniq', 'cut', 'tr', 'sed', 'awk', 'jq', 'mkdir', 'touch', 'cp', 'mv',
+  'sleep', 'tar', 'gzip', 'which', 'uname', 'whoami',
+] as const;
+
 /** The JSON config file (`--config`). Every field is optional. */
 const FileConfigSchema = z.strictObject({
   maxParallel: z.int().min(1).max(256).default(4),
   stepTimeoutSeconds: z.number().positive().max(86_400).default(300),
   exec: z
     .strictObject({
-      allowlist: z.array(z.string().min(1)).optional(),
+      allowlist: z.array(z.string().min(1)).default([...DEFAULT_EXEC_ALLOWLIST]),
       forbidden: z.array(z.string().min(1)).default(['dd', 'mkfs', 'shutdown', 'reboot']),
       allowedPaths: z.array(z.string().min(1)).optional(),
       timeoutSeconds: z.number().positive().max(86_400).default(300),
@@ -112,7 +126,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       maxParallel: file.maxParallel,
       stepTimeoutMs: file.stepTimeoutSeconds * 1000,
       exec: {
-        ...(file.exec.allowlist ? { allowlist: file.exec.allowlist } : {}),
+        ...(file.exec.allowlist.includes('*') ? {} : { allowlist: file.exec.allowlist }),
         forbidden: file.exec.forbidden,
         ...(file.exec.allowedPaths ? { allowedPaths: file.exec.allowedPaths.map((p) => resolve(p)) } : {}),
         timeoutMs: file.exec.timeoutSeconds * 1000,

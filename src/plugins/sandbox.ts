@@ -118,10 +118,12 @@ async function run(
   // for them until the timeout: once the leader is gone, so is its group.
   child.once('exit', killGroup);
   if (signal.aborted) killGroup();
+  // As in the seed, a zero (or negative) timeout means "the default", not "kill at once".
+  const timeoutMs = request.timeoutMs !== undefined && request.timeoutMs > 0 ? request.timeoutMs : config.timeoutMs;
   const timer = setTimeout(() => {
     timedOut = true;
     killGroup();
-  }, request.timeoutMs ?? config.timeoutMs);
+  }, timeoutMs);
   try {
     const result = await child;
     const out = await stdout;

@@ -34,10 +34,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * The shipped defaults, except that any binary may run (tests pick their commands freely; the
+ * default allowlist has tests of its own). Pass `exec` to set an allowlist.
+ */
 export function testConfig(db: string, overrides: Partial<Config> = {}): Config {
   const loaded = loadConfig([], { ORCHESTRATE_DB: db });
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  return { ...loaded.config, ...overrides };
+  const { allowlist: _shipped, ...exec } = loaded.config.exec;
+  return { ...loaded.config, exec, ...overrides };
 }
 
 /** A real server (engine, SQLite file, plugins) and a real MCP client over an in-memory transport. */

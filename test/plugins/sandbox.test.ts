@@ -33,12 +33,17 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The config defaults, but a timeout a broken test reaches well before vitest's own. */
+function defaults(): Config['exec'] {
+  return { forbidden: ['dd', 'mkfs', 'shutdown', 'reboot'], timeoutMs: 10_000, maxOutputBytes: 1024 * 1024 };
+}
+
 function sandbox(overrides: Partial<SandboxConfig> = {}): SandboxConfig {
-  return { forbidden: ['dd', 'mkfs', 'shutdown', 'reboot'], timeoutMs: 30_000, maxOutputBytes: 1024 * 1024, ...overrides };
+  return { ...defaults(), ...overrides };
 }
 
 async function harness(exec: Partial<Config['exec']> = {}): Promise<Harness> {
-  current = await startHarness({ config: { exec: { ...sandbox(), ...exec } } });
+  current = await startHarness({ config: { exec: { ...defaults(), ...exec } } });
   return current;
 }
 
@@ -210,6 +215,10 @@ describe('sandbox: refusals', () => {
     expect(late).toEqual({ kind: 'timeout', message: '`sleep` was killed for taking too long.' });
   });
 
+  it('reads a zero timeout as the default one, not as "kill at once"', async () => {
+    await expect(exec()({ mode: 'argv', command: 'echo in time', timeoutMs: 0 })).resolves.toMatchObject({ exitCode: 0, stdout: 'in time\n' });
+  });
+
   it('does not treat a non-zero exit as a refusal', async () => {
     await expect(exec()({ mode: 'shell', command: 'echo oops >&2; exit 3' })).resolves.toMatchObject({ exitCode: 3, stderr: 'oops\n' });
   });
@@ -222,6 +231,13 @@ describe('sandbox: trailing redirect', () => {
     expect(first).toMatchObject({ exitCode: 0, redirectedTo: join(dir, 'out.txt') });
     await exec({ mode: 'argv', command: 'echo again >> out.txt' });
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('hello world\nagain\n');
+  });
+
+  it('reports a redirect it cannot write', async () => {
+    const exec = createExec(sandbox(), dir, new AbortController().signal);
+    const failed = await refusal(exec({ mode: 'argv', command: 'echo x > no-such-dir/out.txt' }));
+    expect(failed.kind).toBe('redirect');
+    expect(failed.message).toMatch(new RegExp(`^Redirect to ${join(dir, 'no-such-dir', 'out.txt')} failed: ENOENT`));
   });
 
   it('lists the file as the artifact of an execute step', async () => {

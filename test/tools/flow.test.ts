@@ -76,3 +76,19 @@ describe('plan → approve → status (host-written plan)', () => {
     expect(errorCode(result)).toBe('TASK_NOT_FOUND');
   });
 });
+
+describe('the shipped exec allowlist', () => {
+  it('lets execute steps run build tools and rejects others at plan time', async () => {
+    const { loadConfig } = await import('../../src/config.js');
+    const shipped = loadConfig([], {});
+    if (!shipped.ok) throw new Error('default config invalid');
+    h = await startHarness({ config: { exec: shipped.config.exec } });
+    const allowed = await h.ok('plan', { request: 'version', steps: [{ description: 'Node version', action: 'execute', command: 'node --version' }] });
+    await h.ok('approve', { taskId: allowed.taskId });
+    const { task } = await h.ok('status', { taskId: allowed.taskId, waitUntil: 'terminal' });
+    expect(task.steps[0].outputs.stdout).toMatch(/^v\d+\./);
+    const refused = await h.call('plan', { request: 'wipe', steps: [{ description: 'Wipe', action: 'execute', command: 'rm -rf build' }] });
+    expect(errorCode(refused)).toBe('PLAN_INVALID');
+    expect(JSON.stringify(refused.structuredContent)).toContain('calls `rm` which is not on the sandbox allowlist');
+  });
+});
