@@ -50,6 +50,7 @@ export function argvCommandPlugin(name: string, description: string): ActionPlug
         stdout: result.stdout,
         stderr: result.stderr,
         exitCode: result.exitCode,
+        truncated: result.truncated,
         ...(result.redirectedTo ? { artifacts: [result.redirectedTo] } : {}),
       };
     },

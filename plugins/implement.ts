@@ -56,6 +56,8 @@ export default definePlugin({
   name: 'implement',
   description: 'Delegates writing or changing code to a coding agent (a CLI such as claude, codex or aider) in the working directory.',
   tier: 'write',
+  // Each agent run has its own timeout; the step's allows for the fallbacks after a slow primary.
+  timeoutMs: 3_600_000,
   fromDescription: 'spec',
   input: z.object({
     spec: z.string().min(1).describe('What to build or change, precisely'),
@@ -66,8 +68,8 @@ export default definePlugin({
     if (!options.success) return [];
     const roster = rosterOf(options.data);
     if (roster.size === 0) return [];
-    const problem = choose(roster, options.data, input.agent).problem;
-    return problem ? [`agent: ${problem.plan}`] : [];
+    const choice = choose(roster, options.data, input.agent);
+    return choice.name === undefined ? [`agent: ${choice.planProblem}`] : [];
   },
   async run(input, ctx) {
     const parsed = optionsSchema.safeParse(ctx.options);
@@ -75,8 +77,9 @@ export default definePlugin({
     const options = parsed.data;
     const roster = rosterOf(options);
     if (roster.size === 0) throw new Error(NO_AGENTS);
-    const { name: primary, problem } = choose(roster, options, input.agent);
-    if (!primary) throw new Error(problem?.run);
+    const choice = choose(roster, options, input.agent);
+    if (choice.name === undefined) throw new Error(choice.runError);
+    const primary = choice.name;
     const before = snapshot(ctx.workdir);
     const finish = (result: ActionResult, summary: string): ActionResult => {
       const artifacts = changedSince(before, ctx.workdir);
@@ -114,27 +117,26 @@ function lookup(roster: Roster, requested: string): string | undefined {
   return [...roster].find(([, agent]) => agent.aliases.includes(requested))?.[0];
 }
 
+type Choice = { name: string } | { name?: undefined; planProblem: string; runError: string };
+
 /** The agent a step runs first, or why there is none (worded for the planner and for the step error). */
-function choose(roster: Roster, options: Options, requested: string): { name?: string; problem?: { plan: string; run: string } } {
-  const names = [...roster.keys()].sort().join(', ');
+function choose(roster: Roster, options: Options, requested: string): Choice {
   const wanted = requested.trim() || 'default';
-  if (wanted === 'default' && options.default === undefined) return { name: roster.keys().next().value };
-  const target = wanted === 'default' ? (options.default as string) : wanted;
+  const target = wanted === 'default' ? options.default : wanted;
+  // With no default configured, config order wins, then discovery order (claude first).
+  if (target === undefined) return { name: roster.keys().next().value as string };
   const name = lookup(roster, target);
   if (name) return { name };
+  const names = [...roster.keys()].sort().join(', ');
   if (wanted === 'default') {
     return {
-      problem: {
-        plan: `the configured default agent \`${target}\` is not registered. Available agents: ${names}. Name one of them, or fix \`plugins.implement.default\`.`,
-        run: `Specialist agent '${target}' (the configured default) isn't available. Available agents: ${names}.`,
-      },
+      planProblem: `the configured default agent \`${target}\` is not registered. Available agents: ${names}. Name one of them, or fix \`plugins.implement.default\`.`,
+      runError: `Specialist agent '${target}' (the configured default) isn't available. Available agents: ${names}.`,
     };
   }
   return {
-    problem: {
-      plan: `delegates to agent \`${target}\` which is not registered. Available agents: ${names}. Re-plan with one of them.`,
-      run: `Specialist agent '${target}' isn't available. Available agents: ${names}.`,
-    },
+    planProblem: `delegates to agent \`${target}\` which is not registered. Available agents: ${names}. Re-plan with one of them.`,
+    runError: `Specialist agent '${target}' isn't available. Available agents: ${names}.`,
   };
 }
 

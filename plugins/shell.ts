@@ -27,6 +27,7 @@ export default definePlugin({
       stdout: result.stdout,
       stderr: result.stderr,
       exitCode: result.exitCode,
+      truncated: result.truncated,
     };
   },
 });

@@ -100,6 +100,8 @@ export interface StepOutputs {
   exitCode: number | null;
   artifacts: string[];
   data: unknown;
+  /** The action cut its output (the text says where). */
+  truncated?: boolean;
 }
 
 /** The run-time record of one step. */

@@ -65,6 +65,7 @@ function complete(live: LiveTask, step: Step, ctx: EngineContext, result: Action
     exitCode: result.exitCode ?? null,
     artifacts: Array.isArray(result.artifacts) ? result.artifacts.map(String) : [],
     data: result.data ?? null,
+    ...(result.truncated === true ? { truncated: true } : {}),
   };
   const summary = typeof result.summary === 'string' ? result.summary : String(result.summary ?? '');
   const run: StepRun = { ...task.runs.get(step.id), state: 'completed', finishedAt: ctx.recorder.now(), summary, outputs };

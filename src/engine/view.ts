@@ -105,7 +105,7 @@ function stepView(step: Step, run: StepRun | undefined, full: boolean): StepView
       exitCode: run.outputs.exitCode,
       data: run.outputs.data,
       artifacts: run.outputs.artifacts,
-      truncated: stdout !== run.outputs.stdout || stderr !== run.outputs.stderr,
+      truncated: run.outputs.truncated === true || stdout !== run.outputs.stdout || stderr !== run.outputs.stderr,
     };
   }
   return view;

@@ -47,6 +47,8 @@ export interface ActionResult {
   artifacts?: string[];
   /** Structured output, passed to dependent steps in `ctx.deps`. */
   data?: unknown;
+  /** True when stdout or stderr were cut (e.g. `ExecResult.truncated`). */
+  truncated?: boolean;
 }
 
 /** The output of a completed step this step depends on. */

@@ -46,12 +46,10 @@ export function createExec(config: SandboxConfig, defaultCwd: string, signal: Ab
 }
 
 function prepare(request: ExecRequest, config: SandboxConfig) {
-  if (request.command.includes(METADATA_ADDRESS) || request.argv?.some((arg) => arg.includes(METADATA_ADDRESS))) {
-    throw new ExecError('forbidden', `\`${request.mode === 'shell' ? 'sh' : 'command'}\` was blocked: the cloud metadata address is off limits.`);
-  }
   if (request.mode === 'shell') {
     const command = request.command.trim();
     if (!command) throw new ExecError('launch', 'Empty shell command');
+    refuseMetadataAddress('sh', [command]);
     return { file: 'sh', args: ['-c', command], redirect: undefined, label: 'sh' };
   }
   const fromPlugin = request.argv !== undefined;
@@ -59,6 +57,7 @@ function prepare(request: ExecRequest, config: SandboxConfig) {
   const [file, ...args] = parsed.argv;
   if (file === undefined) throw new ExecError('launch', 'Empty command');
   const bin = basename(file);
+  refuseMetadataAddress(bin, [request.command, ...parsed.argv]);
   if (config.forbidden.some((f) => bin === f || bin.startsWith(`${f}.`))) {
     throw new ExecError('forbidden', `\`${bin}\` is explicitly forbidden by config and cannot run.`);
   }
@@ -69,6 +68,12 @@ function prepare(request: ExecRequest, config: SandboxConfig) {
     );
   }
   return { file, args, redirect: parsed.redirect, label: bin };
+}
+
+function refuseMetadataAddress(bin: string, texts: readonly string[]): void {
+  if (texts.some((text) => text.includes(METADATA_ADDRESS))) {
+    throw new ExecError('forbidden', `\`${bin}\` was blocked: the cloud metadata address is off limits.`);
+  }
 }
 
 interface RawRun {

@@ -9,8 +9,9 @@ import { finished, start, step, until } from './support.js';
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'bin');
 const agent = (script: string, name: string) => ({ command: process.execPath, args: [join(fixtures, script), '{spec}', name] });
 
+/** Configured agents only: agent CLIs installed on this machine must not join the roster. */
 function withAgents(implement: Record<string, unknown>): Partial<Config> {
-  return { pluginOptions: { implement } };
+  return { pluginOptions: { implement: { discover: false, ...implement } } };
 }
 
 let h: Harness;
@@ -39,7 +40,7 @@ describe('implement', () => {
   });
 
   it('fails the step with the configuration hint when no agent is configured', async () => {
-    h = await startHarness();
+    h = await startHarness({ config: withAgents({}) });
     const planned = await start(h, 'code', [{ description: 'Write code', action: 'implement', spec: 'add a flag' }]);
     const task = await until(h, planned.taskId, (t) => step(t, 's1').state === 'failed');
     expect(step(task, 's1').error).toContain('No specialist agents are configured');

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { errorCode, startHarness, type Harness } from '../helpers/harness.js';
+import { changedSince, snapshot } from '../../plugins/lib/workdir-snapshot.js';
 import { finished, start, step, until } from '../engine-mcp/support.js';
+import { errorCode, startHarness, type Harness } from '../helpers/harness.js';
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'agents');
 const FIXTURES = { writes: 'writes.mjs', fails: 'fails.mjs', hangs: 'hangs.sh' } as const;
@@ -231,5 +232,19 @@ describe('implement: which agent "default" means', () => {
     const planned = await start(h, 'code', [{ description: 'Code', action: 'implement', spec: 'go', agent: 'claude' }]);
     expect(step(await finished(h, planned.taskId), 's1').summary).toBe('claude: did: go');
     expect(JSON.parse(readFileSync(join(h.dir, 'claude.txt'), 'utf8'))).toEqual(['--from-config', 'go']);
+  });
+});
+
+describe('implement: which files count as artifacts', () => {
+  it('sees files up to three levels deep, and never inside node_modules or .git', () => {
+    const root = agentsOnPath({});
+    for (const sub of ['a/b/c', 'node_modules/pkg', '.git']) mkdirSync(join(root, sub), { recursive: true });
+    writeFileSync(join(root, 'a', 'b', 'kept.txt'), 'old');
+    const before = snapshot(root);
+    for (const file of ['top.txt', 'a/b/new.txt', 'a/b/c/too-deep.txt', 'node_modules/pkg/index.js', '.git/HEAD']) {
+      writeFileSync(join(root, file), 'new');
+    }
+    writeFileSync(join(root, 'a', 'b', 'kept.txt'), 'changed');
+    expect(changedSince(before, root)).toEqual([join(root, 'a', 'b', 'kept.txt'), join(root, 'a', 'b', 'new.txt'), join(root, 'top.txt')]);
   });
 });

@@ -140,7 +140,7 @@ describe('sandbox: output cap', () => {
 
   // Known gap: the exec result's `truncated` is dropped by the shell/execute plugins and the step
   // outputs have no field for it, so the view only flags its own 4 KiB cap. Flip to `it` once fixed.
-  it.fails('flags outputs.truncated in the status view when the sandbox cut the output', async () => {
+  it('flags outputs.truncated in the status view when the sandbox cut the output', async () => {
     const h = await harness({ maxOutputBytes: 1024 });
     const planned = await start(h, 'flood', [{ description: 'Flood', action: 'shell', command: FLOOD }]);
     await finished(h, planned.taskId);
@@ -185,11 +185,17 @@ describe('sandbox: refusals', () => {
   });
 
   it('blocks the cloud metadata address in any argument, in both modes', async () => {
-    const blocked = await refusal(exec()({ mode: 'argv', command: 'curl http://169.254.169.254/latest/meta-data' }));
-    expect(blocked.kind).toBe('forbidden');
-    expect(blocked.message).toContain('was blocked');
-    expect((await refusal(exec()({ mode: 'argv', command: 'x', argv: ['wget', '169.254.169.254'] }))).kind).toBe('forbidden');
-    expect((await refusal(exec()({ mode: 'shell', command: 'curl 169.254.169.254' }))).message).toContain('`sh` was blocked');
+    expect(await refusal(exec()({ mode: 'argv', command: 'curl http://169.254.169.254/latest/meta-data' }))).toEqual({
+      kind: 'forbidden',
+      message: '`curl` was blocked: the cloud metadata address is off limits.',
+    });
+    expect(await refusal(exec()({ mode: 'argv', command: 'agent', argv: ['/usr/bin/wget', '169.254.169.254'] }))).toEqual({
+      kind: 'forbidden',
+      message: '`wget` was blocked: the cloud metadata address is off limits.',
+    });
+    expect((await refusal(exec()({ mode: 'shell', command: 'curl 169.254.169.254' }))).message).toBe(
+      '`sh` was blocked: the cloud metadata address is off limits.',
+    );
   });
 
   it('refuses a working directory outside allowedPaths, including a look-alike sibling', async () => {
