@@ -185,6 +185,15 @@ describe('running steps', () => {
     slow.release();
   });
 
+  it("lets the config override a plugin's own timeout (plugins.<name>.timeoutSeconds)", async () => {
+    const slow = stubbornPlugin('slow', { timeoutMs: 3_600_000 });
+    h = await startHarness({ plugins: [slow.plugin], llm: decliningLlm(), config: { pluginOptions: { slow: { timeoutSeconds: 0.25 } } } });
+    const planned = await start(h, 'hang', [{ description: 'Hang', action: 'slow' }]);
+    const task = await finished(h, planned.taskId);
+    expect(step(task, 's1').error).toBe('Action "slow" timed out after 250 ms.');
+    slow.release();
+  });
+
   it('hands a step the outputs of the steps it depends on', async () => {
     const probe = concurrencyProbe('probe', 5);
     h = await startHarness({ plugins: [probe.plugin] });
