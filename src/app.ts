@@ -23,7 +23,8 @@ export interface AppOptions {
 export interface App {
   engine: Engine;
   store: TaskStore;
-  close(): Promise<void>;
+  /** Ordered shutdown (see Engine.close), then the database. */
+  close(options?: { drainMs?: number; settleMs?: number }): Promise<void>;
 }
 
 /** Wires store → plugins → engine for one process; settles tasks a dead process left behind. */
@@ -62,9 +63,9 @@ export function createApp(config: Readonly<Config>, options: AppOptions): App {
   return {
     engine,
     store,
-    async close() {
+    async close(closeOptions) {
       try {
-        await engine.close();
+        await engine.close(closeOptions);
       } finally {
         store.close();
       }

@@ -251,17 +251,23 @@ export class Engine {
     return recovered;
   }
 
-  /** Ordered shutdown: refuse new work, settle running tasks as interrupted, wait for them. */
-  async close(graceMs = 3_000): Promise<void> {
+  /**
+   * Ordered shutdown: refuse new work; give running tasks `drainMs` to finish on their own (a
+   * one-shot client that approves and disconnects still gets its quick task done); then settle
+   * what is left as interrupted, abort it, and wait up to `settleMs` for it to stop.
+   */
+  async close(options: { drainMs?: number; settleMs?: number } = {}): Promise<void> {
     this.#closing = true;
+    const within = (promise: Promise<unknown>, ms: number) =>
+      Promise.race([promise, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+    await within(Promise.all([...this.#live.values()].map((live) => live.done)), options.drainMs ?? 1_500);
     clearInterval(this.#heartbeat);
     const running = [...this.#live.values()];
     for (const live of running) {
       interruptTask(live.task, this.ctx, 'the server shut down while this step was running');
       live.abort.abort(new Error('server shutting down'));
     }
-    const settled = Promise.all(running.map((live) => live.done));
-    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    await within(Promise.all(running.map((live) => live.done)), options.settleMs ?? 2_000);
   }
 
   #load(taskId: string): Task {

@@ -94,7 +94,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     connectClient,
     async close() {
       for (const c of clients) await c.close().catch(() => {});
-      await app.close();
+      // No drain: a test that leaves work running wants it settled now.
+      await app.close({ drainMs: 0 });
       if (!options.db) rmSync(dir, { recursive: true, force: true });
     },
   };
