@@ -17,7 +17,7 @@ const TIER_MARKERS: Readonly<Record<Tier, string>> = {
 };
 
 export function formatPlanForApproval(task: Task, graph: TaskGraph): string {
-  const lines = [`Task plan for: "${task.request}"`, `${graph.size} steps:`, ''];
+  const lines = [`Task plan for: "${task.request}"`, `${stepCount(graph.size)}:`, ''];
   graph.topologicalOrder().forEach((id, index) => {
     const step = graph.step(id);
     const positions = graph
@@ -129,9 +129,9 @@ export function summarizeTask(task: Task, graph: TaskGraph): string {
   const counts = countGraph(task, graph);
   switch (task.phase) {
     case 'planning':
-      return `Planning: "${task.request}" — ${counts.total} steps identified`;
+      return `Planning: "${task.request}" — ${stepCount(counts.total)} identified`;
     case 'awaiting_approval':
-      return `Awaiting approval: "${task.request}" — ${counts.total} steps in plan`;
+      return `Awaiting approval: "${task.request}" — ${stepCount(counts.total)} in plan`;
     case 'executing':
     case 'reconciling':
       return progressLine('Executing: ', task, counts);
@@ -143,4 +143,8 @@ export function summarizeTask(task: Task, graph: TaskGraph): string {
     case 'cancelled':
       return `Cancelled: "${task.request}"`;
   }
+}
+
+function stepCount(n: number): string {
+  return n === 1 ? '1 step' : `${n} steps`;
 }

@@ -111,6 +111,12 @@ describe('summarizeTask before execution', () => {
   it('reports the plan size while awaiting approval', () => {
     expect(summary(makeTask('awaiting_approval', seedSteps))).toBe('Awaiting approval: "Ship it" — 2 steps in plan');
   });
+
+  it('says "1 step" for a one-step plan', () => {
+    const one = makeTask('awaiting_approval', [step('s1', 'Only this')]);
+    expect(summary(one)).toBe('Awaiting approval: "Ship it" — 1 step in plan');
+    expect(formatPlanForApproval(one, TaskGraph.from(one.steps)).split('\n')[1]).toBe('1 step:');
+  });
 });
 
 describe('summarizeTask while running', () => {
