@@ -91,6 +91,9 @@ function stepLine(position: number, step: Step, run: StepRun | undefined): strin
   }
 }
 
+/** Per-step lines a report shows before it summarises the rest. */
+const MAX_STEP_LINES = 40;
+
 function capResult(text: string): string {
   if (text.length <= RESULT_CAP) return text;
   const code = text.charCodeAt(RESULT_CAP - 1);
@@ -111,18 +114,38 @@ function headline(task: Task, counts: TaskCounts): string {
 }
 
 function report(task: Task, graph: TaskGraph, counts: TaskCounts): string {
-  const lines = [headline(task, counts)];
+  const lines: string[] = [];
+  const failures: string[] = [];
   let result = '';
   graph.topologicalOrder().forEach((id, index) => {
     const run = task.runs.get(id);
     const line = stepLine(index + 1, graph.step(id), run);
     if (line !== undefined) lines.push(line);
+    if (line !== undefined && run?.state === 'failed') failures.push(line);
     const stdout = run?.state === 'completed' ? (run.outputs?.stdout.trim() ?? '') : '';
     // Strictly longer, so ties keep the earliest step in topological order.
     if (stdout.length > result.length) result = stdout;
   });
-  if (lines.length > 1 && result !== '') lines.push('', '─── Result ───', capResult(result));
-  return lines.join('\n');
+  const text = [headline(task, counts), ...capLines(lines, failures)];
+  if (lines.length > 0 && result !== '') text.push('', '─── Result ───', capResult(result));
+  return text.join('\n');
+}
+
+/**
+ * A huge task's report keeps its first lines and its failures, so the text stays far below what
+ * hosts accept from a tool; every step is still in the task view and the task resource.
+ */
+function capLines(lines: string[], failures: string[]): string[] {
+  if (lines.length <= MAX_STEP_LINES) return lines;
+  const head = lines.slice(0, MAX_STEP_LINES);
+  const shown = new Set(head);
+  const laterFailures = failures.filter((line) => !shown.has(line)).slice(0, MAX_STEP_LINES);
+  const omitted = lines.length - head.length - laterFailures.length;
+  return [
+    ...head,
+    `  … ${omitted} more step line(s) not shown: page through status with stepOffset, or read the task resource.`,
+    ...laterFailures,
+  ];
 }
 
 export function summarizeTask(task: Task, graph: TaskGraph): string {

@@ -257,3 +257,21 @@ describe('firstLineSummary', () => {
     expect(firstLineSummary('😀'.repeat(200))).toBe('😀'.repeat(157) + '…');
   });
 });
+
+describe('the report of a huge task', () => {
+  it('shows the first 40 step lines, says how many it left out, and still shows later failures', () => {
+    const steps = Array.from({ length: 1_000 }, (_, i) => step(`s${i + 1}`, `Step ${i + 1}`));
+    const runs: Record<string, StepRun> = {};
+    steps.forEach((s, i) => {
+      runs[s.id] = i === 899 ? { state: 'failed', error: 'exit 1' } : done('ok', i === 0 ? 'the result' : '');
+    });
+    const text = summary(makeTask('failed', steps, runs));
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('Failed: "Ship it" — 999/1000 succeeded, 1 failed, 0 skipped');
+    expect(lines.slice(1, 41).every((line, i) => line.startsWith(`  ${i + 1}. ✓ Step ${i + 1}`))).toBe(true);
+    expect(lines[41]).toBe('  … 959 more step line(s) not shown: page through status with stepOffset, or read the task resource.');
+    expect(lines[42]).toBe('  900. ✗ Step 900 — exit 1');
+    expect(text).toContain('─── Result ───\nthe result');
+    expect(text.length).toBeLessThan(5_000);
+  });
+});
