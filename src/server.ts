@@ -30,12 +30,12 @@ const INSTRUCTIONS =
 export function createServer(deps: ServerDeps): Session {
   const mcp = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
-    { capabilities: { logging: {}, resources: { listChanged: true } }, instructions: INSTRUCTIONS },
+    { capabilities: { logging: {}, resources: { subscribe: true, listChanged: true } }, instructions: INSTRUCTIONS },
   );
   const channel = new SessionChannel(mcp, deps.samplingTimeoutMs);
   const services = { engine: deps.engine, session: channel, logger: deps.logger, samplingTimeoutMs: deps.samplingTimeoutMs };
   for (const tool of TOOLS) registerTool(mcp, tool, services);
-  registerResources(mcp, deps.engine);
+  const subscriptions = registerResources(mcp, deps.engine);
   mcp.registerPrompt(
     'plan_request',
     {
@@ -50,7 +50,10 @@ export function createServer(deps: ServerDeps): Session {
       };
     },
   );
-  mcp.server.onclose = () => channel.close();
+  mcp.server.onclose = () => {
+    channel.close();
+    subscriptions.close();
+  };
   // SDK 1.32.2 clients ignore a cancellation for request id 0, so the first server→client request
   // of a session could never be cancelled: spend id 0 on a ping, before any sampling request.
   mcp.server.oninitialized = () => {

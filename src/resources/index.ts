@@ -1,27 +1,64 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SubscribeRequestSchema, UnsubscribeRequestSchema, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Engine } from '../engine/engine.js';
+import { readActions, readAudit, readTask, readTasks, recentTasks, TASKS_RESOURCE_LIMIT } from './read.js';
+import { ResourceSubscriptions } from './subscriptions.js';
+import { ACTIONS_URI, AUDIT_TEMPLATE, TASK_TEMPLATE, TASKS_URI, taskUri } from './uris.js';
 
-/** The task list, task views and the action catalogue as MCP resources. */
-export function registerResources(mcp: McpServer, engine: Engine): void {
+const JSON_MIME = 'application/json';
+
+function json(uri: URL, value: unknown): ReadResourceResult {
+  return { contents: [{ uri: uri.href, mimeType: JSON_MIME, text: JSON.stringify(value) }] };
+}
+
+/**
+ * The task list, task views, audit logs and the action catalogue as MCP resources, with
+ * per-session subscriptions. Call before `connect()`; close the returned subscriptions with the session.
+ */
+export function registerResources(mcp: McpServer, engine: Engine): ResourceSubscriptions {
+  const taskIds = (value: string) => recentTasks(engine).map((t) => t.id).filter((id) => id.startsWith(value));
   mcp.registerResource(
     'tasks',
-    'orchestrate://tasks',
-    { title: 'Tasks', description: 'Recent tasks, newest first', mimeType: 'application/json' },
-    (uri) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(engine.list(100, 0)) }] }),
+    TASKS_URI,
+    {
+      title: 'Tasks',
+      description: `The newest ${TASKS_RESOURCE_LIMIT} tasks, newest first, with the total count; page older ones with the status tool.`,
+      mimeType: JSON_MIME,
+    },
+    (uri) => json(uri, readTasks(engine)),
   );
   mcp.registerResource(
     'task',
-    new ResourceTemplate('orchestrate://tasks/{taskId}', { list: undefined }),
-    { title: 'Task', description: 'A task with every step and full outputs', mimeType: 'application/json' },
-    (uri, { taskId }) => {
-      const view = engine.view(String(taskId), { full: true });
-      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(view) }] };
-    },
+    new ResourceTemplate(TASK_TEMPLATE, {
+      list: () => ({
+        resources: recentTasks(engine).map((t) => ({ uri: taskUri(t.id), name: t.id, title: t.request.slice(0, 80), mimeType: JSON_MIME })),
+      }),
+      complete: { taskId: taskIds },
+    }),
+    { title: 'Task', description: 'A task with every step and full, uncapped outputs (TaskView JSON)', mimeType: JSON_MIME },
+    (uri, { taskId }) => json(uri, readTask(engine, uri.href, String(taskId))),
+  );
+  mcp.registerResource(
+    'task-audit',
+    new ResourceTemplate(AUDIT_TEMPLATE, { list: undefined, complete: { taskId: taskIds } }),
+    { title: 'Task audit', description: "A task's audit log and its phase history, oldest first", mimeType: JSON_MIME },
+    (uri, { taskId }) => json(uri, readAudit(engine, uri.href, String(taskId))),
   );
   mcp.registerResource(
     'actions',
-    'orchestrate://actions',
-    { title: 'Actions', description: 'The loaded action plugins: names, descriptions, input schemas, tiers', mimeType: 'application/json' },
-    (uri) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(engine.ctx.registry.list()) }] }),
+    ACTIONS_URI,
+    { title: 'Actions', description: 'The loaded action plugins: names, descriptions, input schemas, tiers', mimeType: JSON_MIME },
+    (uri) => json(uri, readActions(engine)),
   );
+
+  const subscriptions = new ResourceSubscriptions(mcp, engine);
+  mcp.server.setRequestHandler(SubscribeRequestSchema, (request) => {
+    subscriptions.subscribe(request.params.uri);
+    return {};
+  });
+  mcp.server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+    subscriptions.unsubscribe(request.params.uri);
+    return {};
+  });
+  return subscriptions;
 }

@@ -26,6 +26,11 @@ export interface AuditEntry {
   outcome: 'success' | 'failure' | 'cancelled' | 'timeout';
 }
 
+/** An audit entry as read back, with its row id (insertion order). */
+export interface StoredAuditEntry extends AuditEntry {
+  id: number;
+}
+
 export interface PhaseRow {
   id: number;
   state: Phase;
@@ -227,6 +232,11 @@ export class TaskStore {
     return this.#s.audit!.all(taskId) as Array<Record<string, unknown>>;
   }
 
+  /** The task's audit log as domain entries, oldest first. */
+  auditEntries(taskId: string): StoredAuditEntry[] {
+    return (this.#s.audit!.all(taskId) as AuditRow[]).map(fromAuditRow);
+  }
+
   /** Runs `fn` in one write transaction. */
   transaction<T>(fn: () => T): T {
     return this.#db.transaction(fn).immediate();
@@ -249,5 +259,39 @@ function stepParams(taskId: string, stepId: string, run: StepRun): Record<string
     reason: run.reason ?? null,
     nonce: run.nonce ?? null,
     outputs: run.outputs ? JSON.stringify(run.outputs) : null,
+  };
+}
+
+interface AuditRow {
+  id: number;
+  task_id: string;
+  step_id: string | null;
+  ts: string;
+  source: string;
+  request: string;
+  decision: string;
+  action: string;
+  tier: string;
+  stdout: string | null;
+  stderr: string | null;
+  exit_code: number | null;
+  outcome: AuditEntry['outcome'];
+}
+
+function fromAuditRow(row: AuditRow): StoredAuditEntry {
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    ...(row.step_id !== null ? { stepId: row.step_id } : {}),
+    ts: row.ts,
+    source: row.source,
+    request: row.request,
+    decision: row.decision,
+    action: row.action,
+    tier: row.tier,
+    ...(row.stdout !== null ? { stdout: row.stdout } : {}),
+    ...(row.stderr !== null ? { stderr: row.stderr } : {}),
+    exitCode: row.exit_code,
+    outcome: row.outcome,
   };
 }

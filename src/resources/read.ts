@@ -1,0 +1,52 @@
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { Engine } from '../engine/engine.js';
+import type { TaskView } from '../engine/view.js';
+import { isOrchestrateError } from '../errors.js';
+
+/** How many tasks the list resource carries; older ones are paged with the `status` tool. */
+export const TASKS_RESOURCE_LIMIT = 100;
+
+/**
+ * The protocol error for a resource that does not exist. SDK 1.32.2 has no ResourceNotFound code
+ * and answers an unknown URI with InvalidParams itself, so we do the same: one code for both.
+ */
+export function resourceNotFound(uri: string, message: string): McpError {
+  return new McpError(ErrorCode.InvalidParams, `Resource ${uri} not found: ${message}`, { uri, code: 'TASK_NOT_FOUND' });
+}
+
+/** Runs a read, turning our TASK_NOT_FOUND into the protocol's not-found error. */
+function orNotFound<T>(uri: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (isOrchestrateError(error) && error.code === 'TASK_NOT_FOUND') throw resourceNotFound(uri, error.message);
+    throw error;
+  }
+}
+
+export function readTasks(engine: Engine) {
+  const { items, total } = engine.list(TASKS_RESOURCE_LIMIT, 0);
+  return { tasks: items, total, limit: TASKS_RESOURCE_LIMIT };
+}
+
+/** The full TaskView: every step, outputs uncapped. */
+export function readTask(engine: Engine, uri: string, taskId: string): TaskView {
+  return orNotFound(uri, () => engine.view(taskId, { full: true }));
+}
+
+/** The audit log and the phase history (`task_states`) of a task, oldest first. */
+export function readAudit(engine: Engine, uri: string, taskId: string) {
+  const { store } = engine.ctx;
+  if (store.phaseOf(taskId) === undefined) throw resourceNotFound(uri, `No task has id ${taskId}.`);
+  const entries = store.auditEntries(taskId).map(({ taskId: _taskId, ...entry }) => entry);
+  return { taskId, phases: store.phaseHistory(taskId), entries };
+}
+
+export function readActions(engine: Engine) {
+  return engine.ctx.registry.list();
+}
+
+/** Ids of the newest tasks, for the template's resource list and taskId completion. */
+export function recentTasks(engine: Engine) {
+  return engine.list(TASKS_RESOURCE_LIMIT, 0).items;
+}
