@@ -51,6 +51,8 @@ export function createApp(config: Readonly<Config>, options: AppOptions): App {
       stepTimeoutMs: config.stepTimeoutMs,
       autoApproveTiers: config.autoApproveTiers,
       confirmationTimeoutsMs: config.confirmationTimeoutsMs,
+      approvalPolicy: config.approvalPolicy,
+      planApprovalTimeoutMs: config.planApprovalTimeoutMs,
       hostReplanTimeoutMs: config.hostReplanTimeoutMs,
       samplingMaxTokens: config.samplingMaxTokens,
       sandbox: config.exec,

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { APPROVAL_POLICIES, type ApprovalPolicy } from './approval/policy.js';
 import { DEFAULT_CONFIRMATION_TIMEOUTS, TIERS, type Tier } from './engine/model.js';
 
 /**
@@ -36,6 +37,8 @@ const FileConfigSchema = z.strictObject({
     .strictObject({
       autoApprove: z.array(z.enum(TIERS)).default([]),
       timeoutSeconds: z.partialRecord(z.enum(TIERS), z.number().positive().max(86_400)).default({}),
+      policy: z.enum(APPROVAL_POLICIES).default('auto'),
+      planTimeoutSeconds: z.number().positive().max(86_400).default(600),
     })
     .prefault({}),
   replan: z.strictObject({ hostTimeoutSeconds: z.number().positive().max(86_400).default(600) }).prefault({}),
@@ -61,6 +64,10 @@ export interface Config {
   exec: { allowlist?: string[]; forbidden: string[]; allowedPaths?: string[]; timeoutMs: number; maxOutputBytes: number };
   autoApproveTiers: Tier[];
   confirmationTimeoutsMs: Record<Tier, number>;
+  /** Who may approve plans and steps: see src/approval/policy.ts. */
+  approvalPolicy: ApprovalPolicy;
+  /** How long a plan-approval form waits for the human. */
+  planApprovalTimeoutMs: number;
   hostReplanTimeoutMs: number;
   samplingTimeoutMs: number;
   samplingMaxTokens: number;
@@ -136,6 +143,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       confirmationTimeoutsMs: Object.fromEntries(
         TIERS.map((tier) => [tier, (file.approval.timeoutSeconds[tier] ?? DEFAULT_CONFIRMATION_TIMEOUTS[tier]) * 1000]),
       ) as Record<Tier, number>,
+      approvalPolicy: file.approval.policy,
+      planApprovalTimeoutMs: file.approval.planTimeoutSeconds * 1000,
       hostReplanTimeoutMs: file.replan.hostTimeoutSeconds * 1000,
       samplingTimeoutMs: file.sampling.timeoutSeconds * 1000,
       samplingMaxTokens: file.sampling.maxTokens,

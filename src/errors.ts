@@ -22,6 +22,12 @@ export const ERROR_CODES = {
   PLUGIN_API_MISMATCH: 'The plugin was written for another plugin API version.',
   PLUGIN_DUPLICATE: 'Two plugins have the same name; rename or remove one.',
   PLUGIN_DIR_NOT_FOUND: 'A plugin directory does not exist or is not a directory.',
+  APPROVAL_NEEDS_HUMAN:
+    'Only the user can approve this, through a form their client shows (elicitation); the approve tool cannot. ' +
+    'Ask the user to answer the form, use a client that supports elicitation, or set approval.policy to "tool".',
+  APPROVAL_DISMISSED: 'The user closed the approval form without deciding; nothing changed. Ask the user, then call approve again.',
+  APPROVAL_TIMEOUT: 'The user did not answer the approval form in time; nothing changed. Ask the user, then call approve again.',
+  ELICITATION_FAILED: 'The client could not show the approval form or answered it with an error; nothing changed.',
   INTERNAL_ERROR: 'Unexpected server error; see the server log.',
 } as const;
 

@@ -8,6 +8,23 @@ export interface SampleRequest {
   maxTokens?: number;
 }
 
+/** One field of a human form: flat primitives only, as MCP elicitation (form mode) allows. */
+export type FormField =
+  | { type: 'string'; title?: string; description?: string; enum: string[]; enumNames?: string[] }
+  | { type: 'string'; title?: string; description?: string; maxLength?: number };
+
+/** A form shown to the human (MCP `elicitation/create`, form mode). */
+export interface HumanForm {
+  message: string;
+  requestedSchema: { type: 'object'; properties: Record<string, FormField>; required?: string[] };
+}
+
+/** The human's answer: `decline` is an explicit no, `cancel` a form closed without deciding. */
+export interface HumanAnswer {
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, string | number | boolean | string[]>;
+}
+
 /**
  * The connection to the MCP client a task reports to: its LLM (sampling) and its log stream.
  * Implemented per session by the server; the engine only sees this interface.
@@ -19,6 +36,13 @@ export interface ClientChannel {
   /** Rejects with OrchestrateError SAMPLING_UNAVAILABLE / SAMPLING_FAILED. */
   sample(request: SampleRequest, signal: AbortSignal): Promise<string>;
   log(level: LogLevel, data: Record<string, unknown>): void;
+  /** Whether the client can show the human a form now; a channel without it cannot. */
+  canElicit?(): boolean;
+  /**
+   * Asks the human through a form. Rejects with OrchestrateError APPROVAL_TIMEOUT or
+   * ELICITATION_FAILED (`details.unreachable` when the client is gone), or when `signal` aborts.
+   */
+  elicit?(form: HumanForm, options: { signal: AbortSignal; timeoutMs: number }): Promise<HumanAnswer>;
 }
 
 /** A channel for tasks nobody is connected to (e.g. after a restart). */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ApprovalPolicy } from '../approval/policy.js';
 import type { Clock } from '../clock.js';
 import type { SandboxConfig } from '../plugins/sandbox.js';
 import type { PluginRegistry } from '../plugins/registry.js';
@@ -14,6 +15,10 @@ export interface EngineSettings {
   /** Tiers whose steps run without a per-step confirmation. */
   autoApproveTiers: readonly Tier[];
   confirmationTimeoutsMs: Readonly<Record<Tier, number>>;
+  /** Who may approve plans and steps (`approval.policy`). */
+  approvalPolicy: ApprovalPolicy;
+  /** How long a plan-approval form waits for the human. */
+  planApprovalTimeoutMs: number;
   /** How long a failed task waits for a host-written corrective plan. */
   hostReplanTimeoutMs: number;
   samplingMaxTokens: number;

@@ -115,6 +115,11 @@ export interface StepRun {
   reason?: string;
   /** The confirmation nonce while a destructive/external step waits for a human. */
   nonce?: string;
+  /**
+   * While awaiting confirmation: asked of the human through a form (elicitation), so the approve
+   * tool may not confirm it, or waiting for the approve tool. Kept in memory only, like the wait.
+   */
+  confirmVia?: 'form' | 'tool';
   outputs?: StepOutputs;
 }
 

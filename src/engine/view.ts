@@ -24,7 +24,7 @@ export interface StepView {
 
 export type AwaitingView =
   | { kind: 'plan_approval'; planHash: string; hint: string }
-  | { kind: 'step_confirmation'; stepId: string; description: string; tier: Step['tier']; hint: string }
+  | { kind: 'step_confirmation'; stepId: string; description: string; tier: Step['tier']; via: 'form' | 'tool'; hint: string }
   | { kind: 'replan'; failedStepId: string; failedStep: string; error: string; deadline: string; prompt: string; hint: string };
 
 export interface TaskView {
@@ -128,14 +128,20 @@ function awaitingOf(task: Task, graph: TaskGraph, timeoutsMs?: Readonly<Record<T
   for (const [stepId, run] of task.runs) {
     if (run.state !== 'awaiting_confirmation') continue;
     const step = graph.step(stepId);
+    const within = formatDuration(timeoutsMs?.[step.tier] ?? DEFAULT_CONFIRMATION_TIMEOUTS[step.tier] * 1000);
+    const via = run.confirmVia ?? 'tool';
     awaiting.push({
       kind: 'step_confirmation',
       stepId,
       description: step.description,
       tier: step.tier,
+      via,
       hint:
-        `Ask the user; then call approve { taskId, stepId: "${stepId}", decision: "approve" | "reject" } ` +
-        `within ${formatDuration(timeoutsMs?.[step.tier] ?? DEFAULT_CONFIRMATION_TIMEOUTS[step.tier] * 1000)} of it starting to wait.`,
+        via === 'form'
+          ? `The user is being asked through a form in their client (${within} from the start of the wait); ` +
+            'approve cannot confirm this step. Tell the user to answer the form, then follow the task with status.'
+          : `Ask the user; then call approve { taskId, stepId: "${stepId}", decision: "approve" | "reject" } ` +
+            `within ${within} of it starting to wait.`,
     });
   }
   if (task.phase === 'awaiting_replan' && task.replanRequest) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ClientChannel, LogLevel, SampleRequest } from '../engine/channel.js';
+import { elicitationError, elicitParams } from '../approval/elicitation.js';
+import type { ClientChannel, HumanAnswer, HumanForm, LogLevel, SampleRequest } from '../engine/channel.js';
 import { OrchestrateError } from '../errors.js';
 import { samplingError, samplingParams, samplingText } from './sampling.js';
 
@@ -40,6 +41,23 @@ export class SessionChannel implements ClientChannel {
       return samplingText(result);
     } catch (error) {
       throw samplingError(error);
+    }
+  }
+
+  canElicit(): boolean {
+    return this.isOpen() && !!this.#mcp.server.getClientCapabilities()?.elicitation?.form;
+  }
+
+  /** A form from background work (no tool call to ride on): goes out on the session itself. */
+  async elicit(form: HumanForm, options: { signal: AbortSignal; timeoutMs: number }): Promise<HumanAnswer> {
+    if (!this.isOpen()) {
+      throw new OrchestrateError('ELICITATION_FAILED', 'The client has disconnected.', { details: { unreachable: true } });
+    }
+    try {
+      const result = await this.#mcp.server.elicitInput(elicitParams(form), { signal: options.signal, timeout: options.timeoutMs });
+      return { action: result.action, ...(result.content ? { content: result.content } : {}) };
+    } catch (error) {
+      throw elicitationError(error);
     }
   }
 

@@ -1,8 +1,12 @@
 import { z } from 'zod';
+import { approvePlanByForm, rejectPlan, type PlanDecision } from '../approval/plan-form.js';
+import { approvalRoute, needsHuman, type ApprovalRoute } from '../approval/policy.js';
 import { OrchestrateError } from '../errors.js';
-import { defineTool } from './definition.js';
+import { defineTool, type ToolExtra, type ToolServices } from './definition.js';
 import { ok } from './result.js';
 import { errorShape, taskViewShape } from './shapes.js';
+
+type Decided = PlanDecision & { via: ApprovalRoute };
 
 export const approveTool = defineTool({
   name: 'approve',
@@ -10,7 +14,8 @@ export const approveTool = defineTool({
   description:
     'Records the human decision on a plan: "approve" starts execution in the background and returns at once ' +
     '(follow it with status); "reject" discards the plan. With stepId, answers a per-step confirmation of a ' +
-    'destructive or external step. Only call this after the user has said so.',
+    'destructive or external step. Only call this after the user has said so. When the client can show forms ' +
+    '(elicitation), "approve" asks the user through a form inside this call and only their answer counts.',
   inputSchema: {
     taskId: z.string().max(200).optional().describe('The task; may be omitted when exactly one plan awaits approval'),
     decision: z.enum(['approve', 'reject']).optional().describe('Default "approve"'),
@@ -22,44 +27,64 @@ export const approveTool = defineTool({
     taskId: z.string().optional().describe('The task decided on'),
     decision: z.enum(['approve', 'reject']).optional().describe('The decision recorded'),
     stepId: z.string().optional().describe('The step confirmed or refused'),
+    via: z.enum(['form', 'tool']).optional().describe('"form": the user answered an approval form; "tool": this call decided'),
     phase: z.string().optional().describe('Task phase after the decision'),
     task: taskViewShape.optional(),
     error: errorShape.optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  async handler(args, _extra, { engine, session }) {
-    const decision = args.decision ?? 'approve';
+  async handler(args, extra, services) {
+    const { engine } = services;
+    const asked = args.decision ?? 'approve';
     if (args.stepId !== undefined && args.taskId === undefined) {
       throw new OrchestrateError('INVALID_ARGUMENT', 'Answering a step confirmation needs taskId as well as stepId.', {
         details: { field: 'taskId' },
       });
     }
     const taskId = args.taskId ?? singlePending(engine.pendingApprovals());
-    let task;
+    let decided: Decided;
     if (args.stepId !== undefined) {
-      task = engine.confirmStep(taskId, args.stepId, decision === 'approve');
-    } else if (decision === 'approve') {
-      task = engine.approve(taskId, args.planHash, session);
+      // The engine refuses a model's approval (APPROVAL_NEEDS_HUMAN) while the user is asked through a form.
+      decided = { task: engine.confirmStep(taskId, args.stepId, asked === 'approve'), decision: asked, via: 'tool' };
+    } else if (asked === 'approve') {
+      decided = await approvePlan(taskId, args.planHash, extra, services);
     } else {
-      const current = engine.get(taskId).task;
-      if (current.phase !== 'awaiting_approval') {
-        throw new OrchestrateError('INVALID_TRANSITION', `Task ${taskId} is ${current.phase}; only a plan awaiting approval can be rejected. Use cancel to stop a running task.`, {
-          details: { taskId, phase: current.phase },
-        });
-      }
-      task = engine.cancel(taskId, args.comment ? `plan rejected: ${args.comment}` : 'plan rejected');
+      // Rejecting is safe (nothing runs), so the model may do it without a form under every policy.
+      const reason = args.comment ? `plan rejected: ${args.comment}` : 'plan rejected';
+      decided = { task: rejectPlan(engine, taskId, reason), decision: 'reject', via: 'tool' };
     }
+    const { task, decision, via } = decided;
     const what = args.stepId !== undefined ? `step ${args.stepId}` : 'the plan';
-    const text =
-      decision === 'approve'
-        ? `Approved ${what} of task ${task.id}; it is ${task.phase}. Follow it with status { taskId, waitUntil: "change" }.`
-        : `Rejected ${what} of task ${task.id}; it is ${task.phase}.`;
+    const verb = decision === 'approve' ? 'approved' : 'rejected';
+    const who = via === 'form' ? `The user ${verb}` : `${verb[0]?.toUpperCase()}${verb.slice(1)}`;
+    const follow = decision === 'approve' ? ' Follow it with status { taskId, waitUntil: "change" }.' : '';
     return ok(
-      { taskId: task.id, decision, ...(args.stepId ? { stepId: args.stepId } : {}), phase: task.phase, task: engine.view(task.id, { stepLimit: 100 }) },
-      text,
+      {
+        taskId: task.id,
+        decision,
+        ...(args.stepId ? { stepId: args.stepId } : {}),
+        via,
+        phase: task.phase,
+        task: engine.view(task.id, { stepLimit: 100 }),
+      },
+      `${who} ${what} of task ${task.id}${via === 'form' ? ' in the approval form' : ''}; it is ${task.phase}.${follow}`,
     );
   },
 });
+
+/** Plan approval along the route the policy and the client allow. */
+async function approvePlan(taskId: string, planHash: string | undefined, extra: ToolExtra, services: ToolServices): Promise<Decided> {
+  const { engine, session } = services;
+  const route = approvalRoute(engine.ctx.settings.approvalPolicy, session.canElicit());
+  if (route === 'unavailable') {
+    throw needsHuman(
+      `Task ${taskId} needs the user's approval through a form, and this client cannot show one (it does not support elicitation).`,
+      { taskId, policy: 'elicitation' },
+    );
+  }
+  if (route === 'form') return { ...(await approvePlanByForm(engine, taskId, planHash, extra, session)), via: 'form' };
+  return { task: engine.approve(taskId, planHash, session), decision: 'approve', via: 'tool' };
+}
 
 function singlePending(pending: string[]): string {
   if (pending.length === 1) return pending[0] as string;

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { CreateMessageRequestSchema, type CallToolResult, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  type CallToolResult,
+  type ElicitRequest,
+  type ElicitResult,
+  type LoggingMessageNotification,
+} from '@modelcontextprotocol/sdk/types.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import pino from 'pino';
 import { createApp, type App } from '../../src/app.js';
@@ -12,7 +19,15 @@ import type { ActionPlugin } from '../../src/plugins/api.js';
 import { createServer } from '../../src/server.js';
 import type { ScriptedLlm } from './llm.js';
 
-export interface HarnessOptions {
+/** A scripted human answering elicitation forms; `signal` aborts when the server withdraws the form. */
+export type ElicitHandler = (params: ElicitRequest['params'], extra: { signal: AbortSignal }) => Promise<ElicitResult>;
+
+export interface ClientOptions {
+  /** When given, the client declares `elicitation` and answers forms with it. */
+  elicit?: ElicitHandler;
+}
+
+export interface HarnessOptions extends ClientOptions {
   llm?: ScriptedLlm;
   config?: Partial<Config>;
   plugins?: ReadonlyArray<ActionPlugin<unknown>>;
@@ -30,7 +45,7 @@ export interface Harness {
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
   /** Calls a tool and returns its structured content, failing on isError. */
   ok<T = Record<string, any>>(name: string, args?: Record<string, unknown>): Promise<T>;
-  connectClient(llm?: ScriptedLlm): Promise<Client>;
+  connectClient(llm?: ScriptedLlm, options?: ClientOptions): Promise<Client>;
   close(): Promise<void>;
 }
 
@@ -55,9 +70,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const logs: LoggingMessageNotification['params'][] = [];
   const clients: Client[] = [];
 
-  const connectClient = async (llm?: ScriptedLlm): Promise<Client> => {
+  const connectClient = async (llm?: ScriptedLlm, clientOptions: ClientOptions = {}): Promise<Client> => {
     const { mcp } = createServer({ engine: app.engine, logger, samplingTimeoutMs: config.samplingTimeoutMs });
-    const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities: llm ? { sampling: {} } : {} });
+    const { elicit } = clientOptions;
+    const capabilities = { ...(llm ? { sampling: {} } : {}), ...(elicit ? { elicitation: {} } : {}) };
+    const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities });
+    if (elicit) client.setRequestHandler(ElicitRequestSchema, (request, extra) => elicit(request.params, extra));
     if (llm) {
       client.setRequestHandler(CreateMessageRequestSchema, async (request) => ({
         role: 'assistant',
@@ -76,7 +94,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     return client;
   };
 
-  const client = await connectClient(options.llm);
+  const client = await connectClient(options.llm, options.elicit ? { elicit: options.elicit } : {});
   const call = async (name: string, args: Record<string, unknown> = {}) =>
     (await client.callTool({ name, arguments: args })) as CallToolResult;
   return {
