@@ -24,7 +24,8 @@ export interface Session {
 const INSTRUCTIONS =
   'orchestrate-mcp plans, runs and reports multi-step work. Call plan with the request; show the plan to the ' +
   'user and call approve only when they agree; follow the task with status (waitUntil "change" long-polls); ' +
-  'cancel stops it. Destructive and external steps wait for a per-step approve with stepId.';
+  'cancel stops it. Destructive and external steps wait for the user: a form the client shows, or, ' +
+  'for clients without forms, approve with taskId and stepId after the user agrees.';
 
 /** One MCP server for one client connection, over the shared engine. Does no I/O. */
 export function createServer(deps: ServerDeps): Session {
