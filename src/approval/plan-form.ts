@@ -5,12 +5,12 @@ import { formatPlanForApproval } from '../engine/summarize.js';
 import { formatDuration } from '../engine/text.js';
 import { OrchestrateError } from '../errors.js';
 import type { ToolExtra } from '../tools/definition.js';
+import { whileWaiting } from '../tools/progress.js';
 import { askHuman } from './answer.js';
 import { elicitInCall } from './elicitation.js';
 import { planForm } from './forms.js';
 
 /** How often a waiting approve call tells a client that asked for progress that it is still waiting. */
-const PROGRESS_EVERY_MS = 5_000;
 
 export interface PlanDecision {
   task: Task;
@@ -40,7 +40,7 @@ export async function approvePlanByForm(
   const shown = task.planHash;
   const timeoutMs = engine.ctx.settings.planApprovalTimeoutMs;
   const form = planForm(task, formatPlanForApproval(task, graph));
-  const outcome = await withProgress(extra, () => askHuman(() => elicitInCall(extra, form, timeoutMs), extra.signal));
+  const outcome = await whileWaiting(extra, 'waiting for the user to answer the approval form', () => askHuman(() => elicitInCall(extra, form, timeoutMs), extra.signal));
   const details = { taskId, planHash: shown };
   switch (outcome.kind) {
     case 'approve':
@@ -76,22 +76,4 @@ function assertAwaitingApproval(task: Task): void {
     `Task ${task.id} is ${task.phase}; only a plan awaiting approval can be approved or rejected. Use cancel to stop a running task.`,
     { details: { taskId: task.id, phase: task.phase } },
   );
-}
-
-/** Waits, sending a progress heartbeat when the client asked for progress (a human may take minutes). */
-async function withProgress<T>(extra: ToolExtra, wait: () => Promise<T>): Promise<T> {
-  const token = extra._meta?.progressToken;
-  if (token === undefined) return wait();
-  let beat = 0;
-  const timer = setInterval(() => {
-    beat += 1;
-    extra
-      .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: beat, message: 'waiting for the user to answer the approval form' } })
-      .catch(() => {});
-  }, PROGRESS_EVERY_MS);
-  try {
-    return await wait();
-  } finally {
-    clearInterval(timer);
-  }
 }

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { isTerminalPhase } from '../engine/model.js';
 import type { TaskView } from '../engine/view.js';
-import { defineTool, type ToolExtra } from './definition.js';
+import { defineTool } from './definition.js';
+import { whileWaiting } from './progress.js';
 import { ok } from './result.js';
 import { errorShape, taskSummaryShape, taskViewShape } from './shapes.js';
-
-const PROGRESS_EVERY_MS = 5_000;
 
 export const statusTool = defineTool({
   name: 'status',
@@ -53,7 +52,7 @@ export const statusTool = defineTool({
       // A terminal task never changes again, and a change since the caller's last look is news already.
       const changedSince = args.sinceVersion !== undefined && args.sinceVersion !== before.version;
       if (!isTerminalPhase(before.phase) && !changedSince) {
-        await waitWithProgress(extra, () => engine.waitFor(taskId, args.waitUntil ?? 'change', (args.timeoutSeconds ?? 25) * 1000, extra.signal));
+        await whileWaiting(extra, 'waiting for the task to change', () => engine.waitFor(taskId, args.waitUntil ?? 'change', (args.timeoutSeconds ?? 25) * 1000, extra.signal));
       }
     }
     const view = engine.view(taskId, { stepOffset: args.stepOffset ?? 0, stepLimit: args.stepLimit ?? 100 });
@@ -68,22 +67,4 @@ function describe(view: TaskView): string {
       ? [`Showing steps ${view.stepsOffset + 1}–${view.stepsOffset + view.steps.length} of ${view.stepsTotal}; pass stepOffset for more.`]
       : [];
   return [view.summaryText, ...hints, ...paging].join('\n\n');
-}
-
-/** Waits, sending a progress heartbeat when the client asked for progress. */
-async function waitWithProgress(extra: ToolExtra, wait: () => Promise<void>): Promise<void> {
-  const token = extra._meta?.progressToken;
-  if (token === undefined) return wait();
-  let beat = 0;
-  const timer = setInterval(() => {
-    beat += 1;
-    extra
-      .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: beat, message: 'waiting for the task to change' } })
-      .catch(() => {});
-  }, PROGRESS_EVERY_MS);
-  try {
-    await wait();
-  } finally {
-    clearInterval(timer);
-  }
 }

@@ -47,6 +47,25 @@ describe('plan → approve → status (host-written plan)', () => {
     expect(current.task.awaiting.map((a: any) => a.kind)).toEqual(['step_confirmation']);
   });
 
+  it('sends progress notifications while a status call waits, when the client asked for them', async () => {
+    h = await startHarness();
+    const planned = await h.ok('plan', {
+      request: 'wait for a human',
+      steps: [{ description: 'Drop the cache', action: 'shell', command: 'true', tier: 'destructive' }],
+    });
+    await h.ok('approve', { taskId: planned.taskId });
+    await expect.poll(async () => (await h.ok('status', { taskId: planned.taskId })).task.steps[0].state).toBe('awaiting_confirmation');
+    const beats: Array<{ progress: number; message?: string }> = [];
+    const result = await h.client.callTool(
+      { name: 'status', arguments: { taskId: planned.taskId, waitUntil: 'change', timeoutSeconds: 6 } },
+      undefined,
+      { onprogress: (p) => beats.push(p) },
+    );
+    expect(result.isError).toBeFalsy();
+    expect(beats.length).toBeGreaterThanOrEqual(1);
+    expect(beats[0]).toMatchObject({ progress: 1, message: 'waiting for the task to change' });
+  });
+
   it('answers needs_plan when the client cannot sample', async () => {
     h = await startHarness();
     const result = await h.ok('plan', { request: 'do a thing' });
