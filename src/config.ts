@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { APPROVAL_POLICIES, type ApprovalPolicy } from './approval/policy.js';
 import { DEFAULT_CONFIRMATION_TIMEOUTS, TIERS, type Tier } from './engine/model.js';
+import { isLoopbackHost } from './transports/loopback.js';
 
 /**
  * The binaries `execute` and `test` steps may run unless the config says otherwise: build, test
@@ -49,7 +50,26 @@ const FileConfigSchema = z.strictObject({
     })
     .prefault({}),
   plugins: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  http: z
+    .strictObject({
+      allowedOrigins: z
+        .array(z.string().refine(isOrigin, 'must be an origin like "https://app.example.com" (scheme, host, optional port; no path)'))
+        .default([]),
+      allowedHosts: z
+        .array(z.string().regex(/^[^\s/@]+$/, 'must be a host name, optionally with ":port"'))
+        .default([]),
+      sessionIdleSeconds: z.number().positive().max(7 * 86_400).default(1800),
+    })
+    .prefault({}),
 });
+
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
 
 export interface Config {
   transport: 'stdio' | 'http';
@@ -72,6 +92,8 @@ export interface Config {
   samplingTimeoutMs: number;
   samplingMaxTokens: number;
   pluginOptions: Record<string, Record<string, unknown>>;
+  /** `--transport http` only: extra allowed Origin and Host headers, and when an idle session is closed. */
+  http: { allowedOrigins: string[]; allowedHosts: string[]; sessionIdleMs: number };
 }
 
 export type ConfigResult = { ok: true; config: Readonly<Config> } | { ok: false; problems: string[] };
@@ -117,6 +139,12 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     ...(env.ORCHESTRATE_PLUGINS ? env.ORCHESTRATE_PLUGINS.split(delimiter).filter(Boolean) : []),
   ].map((dir) => resolve(dir));
 
+  const bindHost = pick('host', 'ORCHESTRATE_HOST') ?? '127.0.0.1';
+  if (transport === 'http' && !isLoopbackHost(bindHost) && !pick('token', 'ORCHESTRATE_TOKEN')) {
+    problems.push(
+      `--host ${bindHost} is not a loopback address: set --token (or ORCHESTRATE_TOKEN) so the server does not take unauthenticated requests from the network`,
+    );
+  }
   const file = readConfigFile(pick('config', 'ORCHESTRATE_CONFIG'), problems);
   if (problems.length > 0 || !file) return { ok: false, problems };
   const token = pick('token', 'ORCHESTRATE_TOKEN');
@@ -149,6 +177,11 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       samplingTimeoutMs: file.sampling.timeoutSeconds * 1000,
       samplingMaxTokens: file.sampling.maxTokens,
       pluginOptions: file.plugins,
+      http: {
+        allowedOrigins: file.http.allowedOrigins,
+        allowedHosts: file.http.allowedHosts,
+        sessionIdleMs: file.http.sessionIdleSeconds * 1000,
+      },
     }),
   };
 }

@@ -1,15 +1,16 @@
 import { Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createApp } from './app.js';
-import { isOrchestrateError } from './errors.js';
+import type { Logger } from 'pino';
+import { createApp, type App } from './app.js';
+import { errorMessage, isOrchestrateError } from './errors.js';
 import { loadPluginDirs } from './plugins/loader.js';
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { createServer } from './server.js';
 
 /**
  * The process entry: the only module that reads argv, env, signals and stdio. Resolves to an exit
- * code when start-up fails; otherwise the process lives until stdin closes or a signal arrives.
+ * code when start-up fails; otherwise the process lives until stdin closes (stdio) or a signal arrives.
  */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
   const loaded = loadConfig(argv, env);
@@ -18,10 +19,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return 2;
   }
   const config = loaded.config;
-  if (config.transport === 'http') {
-    process.stderr.write('orchestrate-mcp: --transport http is not available in this version; use stdio.\n');
-    return 2;
-  }
+  // In HTTP mode too: nothing but the protocol ever goes to stdout, so a plugin's console.log lands on stderr.
   const protocolOut = reserveStdoutForProtocol();
 
   const logger = createLogger(config.logLevel);
@@ -37,6 +35,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     logger.fatal({ err: error instanceof Error ? error.message : String(error) }, 'start-up failed');
     return 1;
   }
+  if (config.transport === 'http') return serveHttp(app, config, logger);
   const { mcp } = createServer({ engine: app.engine, logger, samplingTimeoutMs: config.samplingTimeoutMs });
   const transport = new StdioServerTransport(process.stdin, protocolOut);
 
@@ -67,6 +66,50 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 
   await mcp.connect(transport);
   logger.info({ db: config.db, transport: 'stdio' }, 'orchestrate-mcp ready');
+  return undefined;
+}
+
+/**
+ * `--transport http`: the HTTP stack is imported only here, so stdio start-up does not pay for it.
+ * Shutdown on a signal: stop accepting and close every session, then the engine and the database.
+ */
+async function serveHttp(app: App, config: Readonly<Config>, logger: Logger): Promise<number | undefined> {
+  const { startHttpServer } = await import('./transports/http.js');
+  let http;
+  try {
+    http = await startHttpServer(app, config, logger);
+  } catch (error) {
+    process.stderr.write(`orchestrate-mcp: cannot listen on ${config.host}:${config.port}: ${errorMessage(error)}\n`);
+    await app.close().catch(() => {});
+    return 1;
+  }
+  const server = http;
+  let stopping = false;
+  const shutdown = async (why: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ why }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 4_500);
+    force.unref();
+    try {
+      await server.close();
+    } catch (error) {
+      logger.error({ err: errorMessage(error) }, 'error while closing HTTP sessions');
+    }
+    try {
+      await app.close();
+    } catch (error) {
+      logger.error({ err: errorMessage(error) }, 'error while closing');
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  logger.info({ db: config.db, transport: 'http', host: config.host, port: server.port, url: server.url }, 'orchestrate-mcp ready');
+  if (['0.0.0.0', '::'].includes(config.host) && config.http.allowedHosts.length === 0) {
+    logger.warn('only loopback Host headers are accepted: list the names clients use to reach this server in http.allowedHosts');
+  }
   return undefined;
 }
 

@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Engine } from './engine/engine.js';
+import type { BackgroundStream } from './llm/background.js';
 import { SessionChannel } from './llm/session-channel.js';
 import { registerResources } from './resources/index.js';
 import { registerTool } from './tools/definition.js';
@@ -14,6 +15,8 @@ export interface ServerDeps {
   engine: Engine;
   logger: Logger;
   samplingTimeoutMs: number;
+  /** Whether background requests can reach this client now (Streamable HTTP: its GET stream); default always. */
+  background?: BackgroundStream;
 }
 
 export interface Session {
@@ -33,7 +36,7 @@ export function createServer(deps: ServerDeps): Session {
     { name: SERVER_NAME, version: SERVER_VERSION },
     { capabilities: { logging: {}, resources: { subscribe: true, listChanged: true } }, instructions: INSTRUCTIONS },
   );
-  const channel = new SessionChannel(mcp, deps.samplingTimeoutMs);
+  const channel = new SessionChannel(mcp, deps.samplingTimeoutMs, deps.background);
   const services = { engine: deps.engine, session: channel, logger: deps.logger, samplingTimeoutMs: deps.samplingTimeoutMs };
   for (const tool of TOOLS) registerTool(mcp, tool, services);
   const subscriptions = registerResources(mcp, deps.engine);
@@ -53,11 +56,14 @@ export function createServer(deps: ServerDeps): Session {
   );
   mcp.server.onclose = () => {
     channel.close();
+    deps.engine.sessions.detach(channel);
     subscriptions.close();
   };
   // SDK 1.32.2 clients ignore a cancellation for request id 0, so the first server→client request
   // of a session could never be cancelled: spend id 0 on a ping, before any sampling request.
   mcp.server.oninitialized = () => {
+    // Only now is the session a client tasks can be routed to (its capabilities are known).
+    deps.engine.sessions.attach(channel);
     mcp.server.ping().catch(() => {});
   };
   return { mcp, channel };

@@ -36,6 +36,11 @@ export interface ClientChannel {
   /** Rejects with OrchestrateError SAMPLING_UNAVAILABLE / SAMPLING_FAILED. */
   sample(request: SampleRequest, signal: AbortSignal): Promise<string>;
   log(level: LogLevel, data: Record<string, unknown>): void;
+  /**
+   * Whether a request from background work (no tool call to ride on) can get to the client now.
+   * Over Streamable HTTP only while the session's GET stream is open; absent means always.
+   */
+  canReach?(): boolean;
   /** Whether the client can show the human a form now; a channel without it cannot. */
   canElicit?(): boolean;
   /**

@@ -15,8 +15,10 @@ import { isTerminalPhase, type Task, type TaskContext } from './model.js';
 import { computePlanHash } from './plan-hash.js';
 import { interruptTask, isStaleOwner } from './recovery.js';
 import { toSteps } from './replan.js';
+import { SessionRegistry } from './sessions.js';
 import { untilAborted } from './step-runner.js';
 import { formatPlanForApproval } from './summarize.js';
+import { TaskChannel } from './task-channel.js';
 import { toTaskView, type TaskView, type ViewOptions } from './view.js';
 
 export interface PlannedTask {
@@ -36,6 +38,8 @@ const HEARTBEAT_EVERY = 10;
  */
 export class Engine {
   readonly ctx: EngineContext;
+  /** The connected client sessions; transports attach and detach them (see TaskChannel for routing). */
+  readonly sessions = new SessionRegistry();
   readonly #live = new Map<string, LiveTask>();
   #heartbeat: NodeJS.Timeout | undefined;
   #closing = false;
@@ -135,7 +139,7 @@ export class Engine {
     if (!this.ctx.store.claim(taskId, this.ctx.settings.ownerId, this.ctx.recorder.now())) {
       throw new OrchestrateError('INVALID_TRANSITION', `Task ${taskId} was just approved elsewhere.`, { details: { taskId } });
     }
-    const live = createLiveTask(task, TaskGraph.from(task.steps), channel);
+    const live = createLiveTask(task, TaskGraph.from(task.steps), new TaskChannel(channel, this.sessions));
     this.#live.set(task.id, live);
     this.#startHeartbeat();
     this.ctx.recorder.transitionPhase(task, 'executing');

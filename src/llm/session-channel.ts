@@ -3,6 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { elicitationError, elicitParams } from '../approval/elicitation.js';
 import type { ClientChannel, HumanAnswer, HumanForm, LogLevel, SampleRequest } from '../engine/channel.js';
 import { OrchestrateError } from '../errors.js';
+import { ALWAYS_REACHABLE, whileReachable, type BackgroundStream } from './background.js';
 import { samplingError, samplingParams, samplingText } from './sampling.js';
 
 /**
@@ -13,11 +14,17 @@ export class SessionChannel implements ClientChannel {
   readonly id = randomUUID();
   readonly #mcp: McpServer;
   readonly #timeoutMs: number;
+  readonly #background: BackgroundStream;
   #open = true;
 
-  constructor(mcp: McpServer, samplingTimeoutMs: number) {
+  constructor(mcp: McpServer, samplingTimeoutMs: number, background: BackgroundStream = ALWAYS_REACHABLE) {
     this.#mcp = mcp;
     this.#timeoutMs = samplingTimeoutMs;
+    this.#background = background;
+  }
+
+  canReach(): boolean {
+    return this.isOpen() && this.#background.isOpen();
   }
 
   isOpen(): boolean {
@@ -36,8 +43,16 @@ export class SessionChannel implements ClientChannel {
     if (!this.canSample()) {
       throw new OrchestrateError('SAMPLING_UNAVAILABLE', 'The connected client cannot sample (or has disconnected).');
     }
+    const unreachable = () =>
+      new OrchestrateError(
+        'SAMPLING_UNAVAILABLE',
+        // The code is in the text too: plugins pass on only the message ("LLM research failed: …").
+        'SAMPLING_UNAVAILABLE: the client has no open stream for requests from background work (over Streamable HTTP it must keep its GET stream open), so it cannot be asked to sample.',
+      );
     try {
-      const result = await this.#mcp.server.createMessage(samplingParams(request), { signal, timeout: this.#timeoutMs });
+      const result = await whileReachable(this.#background, signal, unreachable, (guarded) =>
+        this.#mcp.server.createMessage(samplingParams(request), { signal: guarded, timeout: this.#timeoutMs }),
+      );
       return samplingText(result);
     } catch (error) {
       throw samplingError(error);
@@ -53,8 +68,14 @@ export class SessionChannel implements ClientChannel {
     if (!this.isOpen()) {
       throw new OrchestrateError('ELICITATION_FAILED', 'The client has disconnected.', { details: { unreachable: true } });
     }
+    const unreachable = () =>
+      new OrchestrateError('ELICITATION_FAILED', 'The client has no open stream for requests from background work.', {
+        details: { unreachable: true },
+      });
     try {
-      const result = await this.#mcp.server.elicitInput(elicitParams(form), { signal: options.signal, timeout: options.timeoutMs });
+      const result = await whileReachable(this.#background, options.signal, unreachable, (guarded) =>
+        this.#mcp.server.elicitInput(elicitParams(form), { signal: guarded, timeout: options.timeoutMs }),
+      );
       return { action: result.action, ...(result.content ? { content: result.content } : {}) };
     } catch (error) {
       throw elicitationError(error);
@@ -62,7 +83,7 @@ export class SessionChannel implements ClientChannel {
   }
 
   log(level: LogLevel, data: Record<string, unknown>): void {
-    if (!this.isOpen()) return;
+    if (!this.canReach()) return;
     this.#mcp.server.sendLoggingMessage({ level, logger: 'orchestrate', data }).catch(() => {});
   }
 }
