@@ -32,37 +32,22 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       process.stderr.write(`orchestrate-mcp: ${error.code}: ${error.message}\nHint: ${error.hint}\n`);
       return 1;
     }
-    logger.fatal({ err: error instanceof Error ? error.message : String(error) }, 'start-up failed');
+    logger.fatal({ err: errorMessage(error) }, 'start-up failed');
     return 1;
   }
   if (config.transport === 'http') return serveHttp(app, config, logger);
   const { mcp } = createServer({ engine: app.engine, logger, samplingTimeoutMs: config.samplingTimeoutMs });
   const transport = new StdioServerTransport(process.stdin, protocolOut);
 
-  let stopping = false;
-  const shutdown = async (why: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ why }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 4_500);
-    force.unref();
-    try {
-      await app.close();
-    } catch (error) {
-      logger.error({ err: error instanceof Error ? error.message : String(error) }, 'error while closing');
-    } finally {
-      try {
-        await mcp.close();
-      } finally {
-        process.exit(0);
-      }
-    }
-  };
+  const shutdown = orderedShutdown(logger, [
+    ['the engine and database', () => app.close()],
+    ['the stdio transport', () => mcp.close()],
+  ]);
   // The SDK's stdio transport does not end on stdin EOF; an orphaned server would hold the database.
-  process.stdin.once('end', () => void shutdown('stdin closed'));
-  process.stdin.once('close', () => void shutdown('stdin closed'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.stdin.once('end', () => shutdown('stdin closed'));
+  process.stdin.once('close', () => shutdown('stdin closed'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
 
   await mcp.connect(transport);
   logger.info({ db: config.db, transport: 'stdio' }, 'orchestrate-mcp ready');
@@ -84,33 +69,41 @@ async function serveHttp(app: App, config: Readonly<Config>, logger: Logger): Pr
     return 1;
   }
   const server = http;
-  let stopping = false;
-  const shutdown = async (why: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ why }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 4_500);
-    force.unref();
-    try {
-      await server.close();
-    } catch (error) {
-      logger.error({ err: errorMessage(error) }, 'error while closing HTTP sessions');
-    }
-    try {
-      await app.close();
-    } catch (error) {
-      logger.error({ err: errorMessage(error) }, 'error while closing');
-    } finally {
-      process.exit(0);
-    }
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  const shutdown = orderedShutdown(logger, [
+    ['HTTP sessions', () => server.close()],
+    ['the engine and database', () => app.close()],
+  ]);
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
   logger.info({ db: config.db, transport: 'http', host: config.host, port: server.port, url: server.url }, 'orchestrate-mcp ready');
   if (['0.0.0.0', '::'].includes(config.host) && config.http.allowedHosts.length === 0) {
     logger.warn('only loopback Host headers are accepted: list the names clients use to reach this server in http.allowedHosts');
   }
   return undefined;
+}
+
+/**
+ * An ordered shutdown: every stage runs in turn even when an earlier one fails, and the process
+ * exits within 4.5 s whatever hangs.
+ */
+function orderedShutdown(logger: Logger, stages: ReadonlyArray<readonly [string, () => Promise<unknown>]>): (why: string) => void {
+  let stopping = false;
+  return (why) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ why }, 'shutting down');
+    setTimeout(() => process.exit(1), 4_500).unref();
+    void (async () => {
+      for (const [label, stage] of stages) {
+        try {
+          await stage();
+        } catch (error) {
+          logger.error({ err: errorMessage(error) }, `error while closing ${label}`);
+        }
+      }
+      process.exit(0);
+    })();
+  };
 }
 
 /**
