@@ -1,31 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { OrchestrateError, errorMessage } from '../errors.js';
 import type { ClientChannel } from './channel.js';
 import type { EngineContext } from './context.js';
-import { finalizeDrafts } from './decompose/finalize.js';
+import { createTask, type PlannedTask } from './create-task.js';
 import { planFromLlmText } from './decompose/lenient.js';
 import { buildDecomposePrompt } from './decompose/prompt.js';
 import { validateHostDrafts } from './decompose/strict.js';
-import type { PlannedDraft } from './decompose/types.js';
 import { executeTask } from './executor.js';
 import { adoptExternalEnd } from './external.js';
 import { TaskGraph } from './graph.js';
 import { createLiveTask, type LiveTask } from './live-task.js';
 import { isTerminalPhase, type Task, type TaskContext } from './model.js';
-import { computePlanHash } from './plan-hash.js';
 import { interruptTask, isStaleOwner } from './recovery.js';
 import { toSteps } from './replan.js';
 import { SessionRegistry } from './sessions.js';
 import { untilAborted } from './step-runner.js';
-import { formatPlanForApproval } from './summarize.js';
 import { TaskChannel } from './task-channel.js';
 import { toTaskView, type TaskView, type ViewOptions } from './view.js';
-
-export interface PlannedTask {
-  task: Task;
-  graph: TaskGraph;
-  planText: string;
-}
 
 /** How often this process looks for tasks ended by another process sharing the database. */
 const SYNC_MS = 1_000;
@@ -63,13 +53,13 @@ export class Engine {
     const prompt = this.planningPrompt(request, context);
     const text = await untilAborted(sample(prompt.systemPrompt, prompt.userMessage, signal), signal);
     const drafts = planFromLlmText(text, this.ctx.registry, this.#allowlist());
-    return this.#createTask(request, context, 'sampling', drafts);
+    return createTask(this.ctx, request, context, 'sampling', drafts);
   }
 
   /** Validates a plan written by the calling model and stores it for approval. */
   planWithSteps(request: string, context: TaskContext, drafts: unknown[]): PlannedTask {
     this.#assertOpen();
-    return this.#createTask(request, context, 'host', validateHostDrafts(drafts, this.ctx.registry));
+    return createTask(this.ctx, request, context, 'host', validateHostDrafts(drafts, this.ctx.registry));
   }
 
   planningPrompt(request: string, context: TaskContext) {
@@ -78,43 +68,6 @@ export class Engine {
       ...(context.facts ? { facts: context.facts } : {}),
       ...this.#allowlist(),
     });
-  }
-
-  #createTask(request: string, context: TaskContext, origin: Task['origin'], drafts: PlannedDraft[]): PlannedTask {
-    let n = 0;
-    const steps = finalizeDrafts(drafts, () => `s${(n += 1)}`);
-    const graph = TaskGraph.from(steps);
-    const at = this.ctx.recorder.now();
-    const task: Task = {
-      id: randomUUID(),
-      request,
-      phase: 'planning',
-      planHash: computePlanHash(request, steps),
-      createdAt: at,
-      replanAttempts: 0,
-      origin,
-      context,
-      steps,
-      runs: new Map(steps.map((s) => [s.id, { state: 'pending' }])),
-      version: 0,
-    };
-    const planText = formatPlanForApproval(task, graph);
-    this.ctx.store.transaction(() => {
-      this.ctx.store.createTask(task, ['planning'], at);
-      this.ctx.recorder.emit('phase', { taskId: task.id, from: 'none', to: 'planning', at });
-      this.ctx.recorder.transitionPhase(task, 'awaiting_approval');
-      this.ctx.store.appendAudit({
-        taskId: task.id,
-        ts: at,
-        source: 'orchestrator',
-        request,
-        decision: 'decomposed into task plan',
-        action: planText,
-        tier: 'read',
-        outcome: 'success',
-      });
-    });
-    return { task, graph, planText };
   }
 
   /** Ids of tasks waiting for plan approval, oldest first. */

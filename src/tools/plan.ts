@@ -3,7 +3,7 @@ import { isAbsolute } from 'node:path';
 import { CreateMessageResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { stepDraftJsonSchema } from '../engine/decompose/prompt.js';
-import type { PlannedTask } from '../engine/engine.js';
+import type { PlannedTask } from '../engine/create-task.js';
 import type { TaskContext } from '../engine/model.js';
 import { OrchestrateError } from '../errors.js';
 import { samplingError, samplingParams, samplingText } from '../llm/sampling.js';

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import type { EngineContext } from './context.js';
+import { finalizeDrafts } from './decompose/finalize.js';
+import type { PlannedDraft } from './decompose/types.js';
+import { TaskGraph } from './graph.js';
+import type { Task, TaskContext } from './model.js';
+import { computePlanHash } from './plan-hash.js';
+import { formatPlanForApproval } from './summarize.js';
+
+export interface PlannedTask {
+  task: Task;
+  graph: TaskGraph;
+  planText: string;
+}
+
+/**
+ * Stores a validated plan as a new task awaiting approval: steps numbered s1, s2, … in plan order,
+ * the graph checked, the phase rows (planning, awaiting_approval) and the plan's audit entry
+ * written in one transaction. Nothing is stored when the graph is invalid.
+ */
+export function createTask(
+  ctx: EngineContext,
+  request: string,
+  context: TaskContext,
+  origin: Task['origin'],
+  drafts: PlannedDraft[],
+): PlannedTask {
+  let n = 0;
+  const steps = finalizeDrafts(drafts, () => `s${(n += 1)}`);
+  const graph = TaskGraph.from(steps);
+  const at = ctx.recorder.now();
+  const task: Task = {
+    id: randomUUID(),
+    request,
+    phase: 'planning',
+    planHash: computePlanHash(request, steps),
+    createdAt: at,
+    replanAttempts: 0,
+    origin,
+    context,
+    steps,
+    runs: new Map(steps.map((s) => [s.id, { state: 'pending' }])),
+    version: 0,
+  };
+  const planText = formatPlanForApproval(task, graph);
+  ctx.store.transaction(() => {
+    ctx.store.createTask(task, ['planning'], at);
+    ctx.recorder.emit('phase', { taskId: task.id, from: 'none', to: 'planning', at });
+    ctx.recorder.transitionPhase(task, 'awaiting_approval');
+    ctx.store.appendAudit({
+      taskId: task.id,
+      ts: at,
+      source: 'orchestrator',
+      request,
+      decision: 'decomposed into task plan',
+      action: planText,
+      tier: 'read',
+      outcome: 'success',
+    });
+  });
+  return { task, graph, planText };
+}
