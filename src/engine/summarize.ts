@@ -26,6 +26,9 @@ export function formatPlanForApproval(task: Task, graph: TaskGraph): string {
       .sort((a, b) => a - b);
     const after = positions.length === 0 ? '' : ` (after ${positions.map((p) => `#${p}`).join(', ')})`;
     lines.push(`  ${index + 1}. ${step.description}${TIER_MARKERS[step.tier]}${after}`);
+    const command = step.input['command'];
+    // The human approves what will run, not only how the planner described it.
+    if (typeof command === 'string' && command.trim() !== '') lines.push(`     ${step.action}: ${clip(command.trim())}`);
   });
   lines.push(
     '',
@@ -170,4 +173,11 @@ export function summarizeTask(task: Task, graph: TaskGraph): string {
 
 function stepCount(n: number): string {
   return n === 1 ? '1 step' : `${n} steps`;
+}
+
+/** One line of a command for the plan text: its first line, at most 200 chars. */
+function clip(command: string): string {
+  const first = command.split('\n')[0] ?? '';
+  const more = first.length < command.length;
+  return first.length > 200 ? `${first.slice(0, 199)}…` : more ? `${first} …` : first;
 }

@@ -58,13 +58,16 @@ describe('plan', () => {
       { description: 'Delete old builds', action: 'shell', command: 'true', tier: 'destructive', depends_on: [0] },
       { description: 'Post a note', action: 'shell', command: 'true', tier: 'external', depends_on: [0, 1] },
     ]);
-    expect(planned.planText.split('\n').slice(0, 6)).toEqual([
+    expect(planned.planText.split('\n').slice(0, 9)).toEqual([
       'Task plan for: "tidy up"',
       '3 steps:',
       '',
       '  1. List old builds',
+      '     shell: ls',
       '  2. Delete old builds (destructive — extra confirmation) (after #1)',
+      '     shell: true',
       '  3. Post a note (external call — extra confirmation) (after #1, #2)',
+      '     shell: true',
     ]);
     expect(planned.planText).toContain('`approve`');
     expect(planned.planText).toContain('`reject`');

@@ -275,3 +275,24 @@ describe('the report of a huge task', () => {
     expect(text.length).toBeLessThan(5_000);
   });
 });
+
+describe('the plan text shows what will run', () => {
+  it('adds the command under a step, one line, clipped at 200 chars', () => {
+    const steps: Step[] = [
+      { ...step('s1', 'Clean temp files'), action: 'shell', input: { command: 'rm -rf ./tmp' } },
+      { ...step('s2', 'Long one'), action: 'shell', input: { command: `echo ${'x'.repeat(300)}` } },
+      { ...step('s3', 'Two lines'), action: 'shell', input: { command: 'echo a\necho b' } },
+      step('s4', 'No command'),
+    ];
+    const lines = plan(makeTask('awaiting_approval', steps)).split('\n');
+    expect(lines.slice(3, 10)).toEqual([
+      '  1. Clean temp files',
+      '     shell: rm -rf ./tmp',
+      '  2. Long one',
+      `     shell: echo ${'x'.repeat(194)}…`,
+      '  3. Two lines',
+      '     shell: echo a …',
+      '  4. No command',
+    ]);
+  });
+});
