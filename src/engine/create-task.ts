@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineContext } from './context.js';
 import { finalizeDrafts } from './decompose/finalize.js';
+import { withTierFloor } from './decompose/tier-floor.js';
 import type { PlannedDraft } from './decompose/types.js';
 import { TaskGraph } from './graph.js';
 import type { Task, TaskContext } from './model.js';
@@ -26,7 +27,7 @@ export function createTask(
   drafts: PlannedDraft[],
 ): PlannedTask {
   let n = 0;
-  const steps = finalizeDrafts(drafts, () => `s${(n += 1)}`);
+  const steps = finalizeDrafts(withTierFloor(drafts, ctx.registry), () => `s${(n += 1)}`);
   const graph = TaskGraph.from(steps);
   const at = ctx.recorder.now();
   const task: Task = {

@@ -129,7 +129,7 @@ export class Engine {
         details: { taskId, phase: task.phase },
       });
     }
-    const steps = toSteps(live, validateHostDrafts(drafts, this.ctx.registry));
+    const steps = toSteps(live, validateHostDrafts(drafts, this.ctx.registry), this.ctx);
     live.graph.withSteps(steps);
     live.replanWaiter.resolve(steps);
     return task;

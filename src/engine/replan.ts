@@ -3,6 +3,7 @@ import type { EngineContext, StepFailure } from './context.js';
 import { finalizeDrafts } from './decompose/finalize.js';
 import { planFromLlmText } from './decompose/lenient.js';
 import { buildRepairPrompt, recapExcerpt } from './decompose/prompt.js';
+import { withTierFloor } from './decompose/tier-floor.js';
 import type { PlannedDraft } from './decompose/types.js';
 import { trackSteps, type LiveTask } from './live-task.js';
 import { MAX_REPLAN_ATTEMPTS, type Step } from './model.js';
@@ -60,7 +61,7 @@ async function replanBySampling(
       live.abort.signal,
     );
     const drafts = planFromLlmText(text, ctx.registry, allowlistOption(ctx));
-    return toSteps(live, drafts);
+    return toSteps(live, drafts, ctx);
   } catch (error) {
     if (!live.abort.signal.aborted) logger.warn({ err: errorMessage(error) }, 'replan by sampling produced no plan');
     return undefined;
@@ -113,8 +114,8 @@ async function replanByHost(live: LiveTask, failure: StepFailure, prompt: string
 }
 
 /** Turns validated drafts into steps with ids that continue the task's numbering. */
-export function toSteps(live: LiveTask, drafts: PlannedDraft[]): Step[] {
-  return finalizeDrafts(drafts, () => {
+export function toSteps(live: LiveTask, drafts: PlannedDraft[], ctx: Pick<EngineContext, 'registry'>): Step[] {
+  return finalizeDrafts(withTierFloor(drafts, ctx.registry), () => {
     const id = `s${live.nextStepNumber}`;
     live.nextStepNumber += 1;
     return id;

@@ -66,6 +66,19 @@ describe('plan → approve → status (host-written plan)', () => {
     expect(beats[0]).toMatchObject({ progress: 1, message: 'waiting for the task to change' });
   });
 
+  it("never lets a step's tier fall below its action's own tier, but lets a planner raise it", async () => {
+    h = await startHarness();
+    const planned = await h.ok('plan', {
+      request: 'tiers',
+      steps: [
+        { description: 'Run something', action: 'shell', command: 'true', tier: 'read' },
+        { description: 'Look it up', action: 'research', query: 'q', tier: 'destructive' },
+        { description: 'Note it', action: 'plan', output: 'x' },
+      ],
+    });
+    expect(planned.steps.map((s: any) => s.tier)).toEqual(['execute', 'destructive', 'read']);
+  });
+
   it('answers needs_plan when the client cannot sample', async () => {
     h = await startHarness();
     const result = await h.ok('plan', { request: 'do a thing' });
