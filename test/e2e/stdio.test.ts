@@ -2,7 +2,6 @@
  * The real bin over stdio (run `npm run build` first: the bin loads dist/). stdout must carry only
  * JSON-RPC, logs go to stderr, the process ends when stdin closes, and bad flags exit 2.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, binEnv, exitOf, nonJsonLines } from '../helpers/bin.js';
+import { BIN, binEnv, nonJsonLines, spawnBin } from '../helpers/bin.js';
 
 let dir: string;
 let db: string;
@@ -25,20 +24,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Spawns the bin with a raw child_process and collects its output. */
-function spawnRaw(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: binEnv(), stdio: 'pipe' });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exited = exitOf(child);
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  });
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
-}
+const spawnRaw = (args: string[]) => spawnBin(args, { cwd: dir }, cleanups);
 
 describe('stdio transport (real bin)', () => {
   it('runs plan → approve → status to completed with only JSON-RPC on stdout and logs on stderr', async () => {

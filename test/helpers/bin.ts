@@ -31,6 +31,35 @@ export function exitOf(child: ChildProcessWithoutNullStreams): Promise<Exit> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
+export interface RawBin {
+  child: ChildProcessWithoutNullStreams;
+  exited: Promise<Exit>;
+  stdout(): string;
+  stderr(): string;
+}
+
+/**
+ * Spawns the bin with a raw child_process and collects its output; `cleanups` gets a step that
+ * kills it if it is still running when the test ends.
+ */
+export function spawnBin(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+  cleanups: Array<() => Promise<unknown>>,
+): RawBin {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: binEnv(options.env), stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = exitOf(child);
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+}
+
 /** A client-side MCP transport over a child process we spawned ourselves (so we own its pid and exit code). */
 class ChildTransport implements Transport {
   onclose?: () => void;

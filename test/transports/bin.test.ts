@@ -3,14 +3,13 @@
  * on stderr and prints nothing on stdout, a non-loopback bind without a token is refused, and
  * SIGTERM shuts down in order.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, binEnv, exitOf, processAlive, readPid } from '../helpers/bin.js';
+import { processAlive, readPid, spawnBin } from '../helpers/bin.js';
 
 let dir: string;
 let db: string;
@@ -25,18 +24,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function spawnBin(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: binEnv(env), stdio: 'pipe' });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exited = exitOf(child);
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  });
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+function spawnServer(args: string[], env: Record<string, string> = {}) {
+  return spawnBin(args, { cwd: dir, env }, cleanups);
 }
 
 /** The port from the server's "ready" log line. */
@@ -51,7 +40,7 @@ function loggedPort(stderr: string): number | undefined {
 
 describe('--transport http (real bin)', () => {
   it('logs the port it picked for --port 0, serves MCP there, prints nothing on stdout, and on SIGTERM stops its running step and exits 0', async () => {
-    const server = spawnBin(['--transport', 'http', '--port', '0', '--db', db]);
+    const server = spawnServer(['--transport', 'http', '--port', '0', '--db', db]);
     await expect.poll(() => loggedPort(server.stderr()), { timeout: 15_000 }).toBeDefined();
     const port = loggedPort(server.stderr()) as number;
     expect(port).toBeGreaterThan(0);
@@ -80,7 +69,7 @@ describe('--transport http (real bin)', () => {
   });
 
   it('refuses to start on a non-loopback host without a token: exit 2, a clear message, nothing listening', async () => {
-    const server = spawnBin(['--transport', 'http', '--host', '0.0.0.0', '--port', '0', '--db', db]);
+    const server = spawnServer(['--transport', 'http', '--host', '0.0.0.0', '--port', '0', '--db', db]);
     const exit = await server.exited;
     expect(exit.code).toBe(2);
     expect(server.stderr()).toContain('--host 0.0.0.0 is not a loopback address');
@@ -91,7 +80,7 @@ describe('--transport http (real bin)', () => {
   });
 
   it('starts on a non-loopback host when a token is set (ORCHESTRATE_TOKEN) and requires it', async () => {
-    const server = spawnBin(['--transport', 'http', '--host', '0.0.0.0', '--port', '0', '--db', db], { ORCHESTRATE_TOKEN: 'tok-123' });
+    const server = spawnServer(['--transport', 'http', '--host', '0.0.0.0', '--port', '0', '--db', db], { ORCHESTRATE_TOKEN: 'tok-123' });
     await expect.poll(() => loggedPort(server.stderr()), { timeout: 15_000 }).toBeDefined();
     const url = `http://127.0.0.1:${loggedPort(server.stderr())}/mcp`;
     const refused = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
