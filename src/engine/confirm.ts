@@ -13,8 +13,13 @@ import { formatDuration } from './text.js';
  * `approve { stepId }`), the tier's timeout passes, or the task is cancelled. Anything but an
  * approval cancels the step and skips its dependents.
  */
+/** True when a step must wait for a human before it runs (its tier asks and policy does not pre-approve it). */
+export function needsConfirmation(step: Step, ctx: EngineContext): boolean {
+  return tierNeedsConfirmation(step.tier) && !ctx.settings.autoApproveTiers.includes(step.tier);
+}
+
 export async function confirmStep(live: LiveTask, step: Step, ctx: EngineContext): Promise<boolean> {
-  if (!tierNeedsConfirmation(step.tier) || ctx.settings.autoApproveTiers.includes(step.tier)) return true;
+  if (!needsConfirmation(step, ctx)) return true;
   const { task } = live;
   const timeoutMs = ctx.settings.confirmationTimeoutsMs[step.tier];
   const canElicit = !!live.channel.elicit && (live.channel.canElicit?.() ?? false);

@@ -1,5 +1,5 @@
 import type { EngineContext, StepFailure } from './context.js';
-import { confirmStep } from './confirm.js';
+import { confirmStep, needsConfirmation } from './confirm.js';
 import { takeWave, type LiveTask } from './live-task.js';
 import { allSucceeded, isTerminalStepState, type StepRun } from './model.js';
 import { tryReplan } from './replan.js';
@@ -29,18 +29,27 @@ export async function executeTask(live: LiveTask, ctx: EngineContext): Promise<v
 
 async function runWave(live: LiveTask, wave: string[], ctx: EngineContext): Promise<StepFailure[]> {
   const { task } = live;
+  // Gated steps are pre-flighted one by one, in wave order (running, then awaiting a human). The
+  // others stay pending until a worker really starts them, so status never counts queued steps
+  // as running.
   const runnable: string[] = [];
   for (const stepId of wave) {
     if (live.abort.signal.aborted) break;
-    const run = task.runs.get(stepId);
-    ctx.recorder.setStep(task, stepId, { ...run, state: 'running', startedAt: ctx.recorder.now() });
     const step = live.graph.step(stepId);
-    if (step && (await confirmStep(live, step, ctx))) runnable.push(stepId);
+    if (!needsConfirmation(step, ctx)) {
+      runnable.push(stepId);
+      continue;
+    }
+    ctx.recorder.setStep(task, stepId, { ...task.runs.get(stepId), state: 'running', startedAt: ctx.recorder.now() });
+    if (await confirmStep(live, step, ctx)) runnable.push(stepId);
   }
   const failures: StepFailure[] = [];
   await forEachLimited(runnable, ctx.settings.maxParallel, async (stepId) => {
     const step = live.graph.step(stepId);
     if (!step || live.abort.signal.aborted) return;
+    const run = task.runs.get(stepId);
+    if (run?.state === 'pending') ctx.recorder.setStep(task, stepId, { ...run, state: 'running', startedAt: ctx.recorder.now() });
+    if (task.runs.get(stepId)?.state !== 'running') return;
     const failure = await runStep(live, step, ctx);
     if (failure) failures.push(failure);
   });

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { definePlugin } from '../../src/plugins/api.js';
 import { errorCode, startHarness, type Harness } from '../helpers/harness.js';
 import { ScriptedLlm, fenced } from '../helpers/llm.js';
 
@@ -77,6 +79,34 @@ describe('plan → approve → status (host-written plan)', () => {
       ],
     });
     expect(planned.steps.map((s: any) => s.tier)).toEqual(['execute', 'destructive', 'read']);
+  });
+
+  it('counts only the steps that really run as running; the rest of a wide wave waits as pending', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = definePlugin({
+      apiVersion: 1,
+      name: 'held',
+      description: 'Waits until the test lets it go.',
+      tier: 'read',
+      input: z.object({}),
+      run: async () => {
+        await gate;
+        return { summary: 'released' };
+      },
+    });
+    h = await startHarness({ plugins: [held], config: { maxParallel: 2 } });
+    const planned = await h.ok('plan', {
+      request: 'six at once',
+      steps: Array.from({ length: 6 }, (_, i) => ({ description: `Hold ${i + 1}`, action: 'held' })),
+    });
+    await h.ok('approve', { taskId: planned.taskId });
+    await expect.poll(async () => (await h.ok('status', { taskId: planned.taskId })).task.counts.running).toBe(2);
+    const { task } = await h.ok('status', { taskId: planned.taskId });
+    expect(task.counts).toMatchObject({ running: 2, pending: 4 });
+    release();
+    const done = await h.ok('status', { taskId: planned.taskId, waitUntil: 'terminal' });
+    expect(done.task.counts.completed).toBe(6);
   });
 
   it('answers needs_plan when the client cannot sample', async () => {
