@@ -105,9 +105,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logs,
     call,
     async ok(name, args = {}) {
-      const result = await call(name, args);
-      if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
-      return result.structuredContent as never;
+      return structuredOrThrow(name, await call(name, args));
     },
     connectClient,
     async close() {
@@ -117,6 +115,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (!options.db) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The structured content of a successful tool result; a failed one fails the test with its text. */
+export function structuredOrThrow<T>(name: string, result: CallToolResult): T {
+  if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
+  return result.structuredContent as T;
 }
 
 /** The error code of an isError result. */

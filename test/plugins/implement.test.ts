@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processAlive } from '../helpers/bin.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { changedSince, snapshot } from '../../plugins/lib/workdir-snapshot.js';
 import { finished, start, step, until } from '../engine-mcp/support.js';
@@ -52,22 +53,6 @@ async function harness(implement: Record<string, unknown>): Promise<Harness> {
 
 function planError(result: Awaited<ReturnType<Harness['call']>>): { message: string; details?: { field?: string } } {
   return (result.structuredContent as { error: { message: string; details?: { field?: string } } }).error;
-}
-
-/** Running means running: a zombie waiting for its reaper is already dead. */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    if (existsSync('/proc/self/stat')) return false;
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function pidFrom(path: string): Promise<number> {
@@ -121,7 +106,7 @@ describe('implement: agents discovered on PATH', () => {
     const task = await finished(h, planned.taskId);
     expect(step(task, 's1').summary).toBe('claude failed; recovered via aider: did: fix it');
     const pid = await pidFrom(join(h.dir, 'claude.pid'));
-    await expect.poll(() => isRunning(pid)).toBe(false);
+    await expect.poll(() => processAlive(pid)).toBe(false);
   });
 
   it('escalates a timeout to a human at once when retryOnTimeout is false; no fallback runs', async () => {
@@ -138,7 +123,7 @@ describe('implement: agents discovered on PATH', () => {
     expect(step(task, 's1').error).toBe("delegate 'claude' failed: `claude` was killed for taking too long.");
     expect(existsSync(join(h.dir, 'aider.txt'))).toBe(false);
     const pid = await pidFrom(join(h.dir, 'claude.pid'));
-    await expect.poll(() => isRunning(pid)).toBe(false);
+    await expect.poll(() => processAlive(pid)).toBe(false);
   });
 
   it('kills the running agent when the task is cancelled, and tries no fallback', async () => {
@@ -147,7 +132,7 @@ describe('implement: agents discovered on PATH', () => {
     const planned = await start(h, 'code', [{ description: 'Fix', action: 'implement', spec: 'fix it', agent: 'claude' }]);
     const pid = await pidFrom(join(h.dir, 'claude.pid'));
     await h.ok('cancel', { taskId: planned.taskId });
-    await expect.poll(() => isRunning(pid)).toBe(false);
+    await expect.poll(() => processAlive(pid)).toBe(false);
     const task = await finished(h, planned.taskId);
     expect(task.phase).toBe('cancelled');
     expect(step(task, 's1').state).toBe('cancelled');

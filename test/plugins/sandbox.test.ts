@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../helpers/bin.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { ExecError, type ExecErrorKind } from '../../src/plugins/api.js';
@@ -47,22 +48,6 @@ async function harness(exec: Partial<Config['exec']> = {}): Promise<Harness> {
   return current;
 }
 
-/** Running means running: a zombie waiting for its reaper is already dead. */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    if (existsSync('/proc/self/stat')) return false;
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Waits for the pid files a command writes, and keeps the pids for cleanup. */
 async function pidsIn(where: string, files = PID_FILES): Promise<number[]> {
   const read = (file: string): number => Number(existsSync(join(where, file)) ? readFileSync(join(where, file), 'utf8') : 0);
@@ -86,9 +71,9 @@ describe('sandbox: process groups', () => {
     const h = await harness();
     const planned = await start(h, 'sleepers', [{ description: 'Start sleepers', action: 'shell', command: SLEEPERS }]);
     const pids = await pidsIn(h.dir);
-    expect(pids.filter(isRunning)).toEqual(pids);
+    expect(pids.filter(processAlive)).toEqual(pids);
     await h.ok('cancel', { taskId: planned.taskId });
-    await expect.poll(() => pids.filter(isRunning)).toEqual([]);
+    await expect.poll(() => pids.filter(processAlive)).toEqual([]);
     const task = await finished(h, planned.taskId);
     expect(task.phase).toBe('cancelled');
     expect(step(task, 's1').state).toBe('cancelled');
@@ -100,7 +85,7 @@ describe('sandbox: process groups', () => {
     const task = await until(h, planned.taskId, (t) => step(t, 's1').state === 'failed');
     expect(step(task, 's1').error).toBe('`sh` was killed for taking too long.');
     const pids = await pidsIn(h.dir);
-    await expect.poll(() => pids.filter(isRunning)).toEqual([]);
+    await expect.poll(() => pids.filter(processAlive)).toEqual([]);
   });
 
   it('returns when the leader exits, killing what it left running in the background', async () => {
@@ -108,7 +93,7 @@ describe('sandbox: process groups', () => {
     const result = await exec({ mode: 'shell', command: 'sleep 3600 & echo $! > a.pid; echo started' });
     expect(result).toMatchObject({ exitCode: 0, stdout: 'started\n' });
     const [background] = await pidsIn(dir, ['a.pid']);
-    await expect.poll(() => isRunning(background as number)).toBe(false);
+    await expect.poll(() => processAlive(background as number)).toBe(false);
   });
 
   it('kills the group when the signal aborts, and the run still settles', async () => {
@@ -117,7 +102,7 @@ describe('sandbox: process groups', () => {
     const pids = await pidsIn(dir);
     abort.abort();
     await expect(run).resolves.toMatchObject({ exitCode: 137 });
-    await expect.poll(() => pids.filter(isRunning)).toEqual([]);
+    await expect.poll(() => pids.filter(processAlive)).toEqual([]);
   });
 });
 

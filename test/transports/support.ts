@@ -19,7 +19,7 @@ import pino from 'pino';
 import { createApp, type App } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import { startHttpServer, type HttpServer } from '../../src/transports/http.js';
-import { testConfig } from '../helpers/harness.js';
+import { structuredOrThrow, testConfig } from '../helpers/harness.js';
 import type { ScriptedLlm } from '../helpers/llm.js';
 
 export type TransportKind = 'streamable' | 'sse';
@@ -91,9 +91,7 @@ export async function startTestHttp(overrides: Partial<Config> = {}): Promise<Te
         logs,
         call,
         async ok(name, args = {}) {
-          const result = await call(name, args);
-          if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
-          return result.structuredContent as never;
+          return structuredOrThrow(name, await call(name, args));
         },
         async leave() {
           if (transport instanceof StreamableHTTPClientTransport) await transport.terminateSession();
