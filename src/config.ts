@@ -24,11 +24,20 @@ export const DEFAULT_EXEC_ALLOWLIST = [
 /** The JSON config file (`--config`). Every field is optional. */
 const FileConfigSchema = z.strictObject({
   maxParallel: z.int().min(1).max(256).default(4),
+  /** Most steps running at once over all tasks of this server. */
+  maxConcurrentSteps: z.int().min(1).max(1_024).default(8),
+  /**
+   * Values masked as *** in everything stored, logged, shown or sent to the LLM: a list of values,
+   * or an object of names to values.
+   */
+  secrets: z.union([z.array(z.string()), z.record(z.string(), z.string())]).default([]),
   stepTimeoutSeconds: z.number().positive().max(86_400).default(300),
   exec: z
     .strictObject({
       allowlist: z.array(z.string().min(1)).default([...DEFAULT_EXEC_ALLOWLIST]),
       forbidden: z.array(z.string().min(1)).default(['dd', 'mkfs', 'shutdown', 'reboot']),
+      /** Names of server environment variables steps may see, beyond the minimal environment. */
+      envPassthrough: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).default([]),
       allowedPaths: z.array(z.string().min(1)).optional(),
       timeoutSeconds: z.number().positive().max(86_400).default(300),
       maxOutputBytes: z.int().min(1_024).max(64 * 1024 * 1024).default(1024 * 1024),
@@ -80,8 +89,18 @@ export interface Config {
   pluginDirs: string[];
   logLevel: string;
   maxParallel: number;
+  maxConcurrentSteps: number;
+  /** Literal secret values from the config file (`secrets`), masked wherever they would appear. */
+  secrets: string[];
   stepTimeoutMs: number;
-  exec: { allowlist?: string[]; forbidden: string[]; allowedPaths?: string[]; timeoutMs: number; maxOutputBytes: number };
+  exec: {
+    allowlist?: string[];
+    forbidden: string[];
+    allowedPaths?: string[];
+    envPassthrough: string[];
+    timeoutMs: number;
+    maxOutputBytes: number;
+  };
   autoApproveTiers: Tier[];
   confirmationTimeoutsMs: Record<Tier, number>;
   /** Who may approve plans and steps: see src/approval/policy.ts. */
@@ -159,10 +178,13 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       pluginDirs,
       logLevel,
       maxParallel: file.maxParallel,
+      maxConcurrentSteps: file.maxConcurrentSteps,
+      secrets: Array.isArray(file.secrets) ? file.secrets : Object.values(file.secrets),
       stepTimeoutMs: file.stepTimeoutSeconds * 1000,
       exec: {
         ...(file.exec.allowlist.includes('*') ? {} : { allowlist: file.exec.allowlist }),
         forbidden: file.exec.forbidden,
+        envPassthrough: file.exec.envPassthrough,
         ...(file.exec.allowedPaths ? { allowedPaths: file.exec.allowedPaths.map((p) => resolve(p)) } : {}),
         timeoutMs: file.exec.timeoutSeconds * 1000,
         maxOutputBytes: file.exec.maxOutputBytes,

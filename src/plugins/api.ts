@@ -51,6 +51,31 @@ export interface ActionResult {
   truncated?: boolean;
 }
 
+/**
+ * Thrown by a plugin to fail its step while keeping what the step produced: a failing test run's
+ * stdout and stderr stay in the step's outputs, the report and the replan prompt.
+ *
+ * @example
+ * ```ts
+ * if (result.exitCode !== 0) {
+ *   throw new ActionError(`npm test failed (exit ${result.exitCode})`, { result });
+ * }
+ * ```
+ */
+export class ActionError extends Error {
+  /** What the step produced before it failed (stdout, stderr, exitCode, data, artifacts, truncated). */
+  readonly result: Partial<Omit<ActionResult, 'summary'>>;
+  /** True when trying the same step again may succeed (a timeout, a network error). */
+  readonly retryable: boolean;
+
+  constructor(message: string, options: { result?: Partial<Omit<ActionResult, 'summary'>>; retryable?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ActionError';
+    this.result = options.result ?? {};
+    this.retryable = options.retryable ?? false;
+  }
+}
+
 /** The output of a completed step this step depends on. */
 export interface DependencyOutput {
   stepId: string;
@@ -187,6 +212,12 @@ export interface ActionPlugin<Input = Record<string, unknown>> {
   fromDescription?: string;
   /** Longest a step may run before it fails (ms). Default 300,000. */
   timeoutMs?: number;
+  /**
+   * The command lines a step of this action will run, if any: shown under the step in the plan a
+   * human approves, and classified so that a deleting, history-rewriting or network command raises
+   * the step's tier whatever the planner wrote.
+   */
+  commands?(input: Input): string[];
   /** Plan-time checks beyond the schema; each problem starts with the field name ("command: …"). */
   check?(input: Input, ctx: CheckContext): string[];
   run(input: Input, ctx: ActionContext): Promise<ActionResult>;

@@ -8,6 +8,8 @@ export interface SandboxConfig {
   /** Binaries argv commands may run; undefined allows any that is not forbidden. */
   allowlist?: readonly string[];
   forbidden: readonly string[];
+  /** Server environment variables steps may see beyond the minimal environment. */
+  envPassthrough?: readonly string[];
   /** Working directories commands may run in (and below); undefined allows any. */
   allowedPaths?: readonly string[];
   timeoutMs: number;

@@ -12,6 +12,7 @@ const pluginShape = z.object({
   input: z.custom<unknown>(isSchema, 'must be a zod schema or a JSON Schema object ({ type: "object", … })'),
   run: z.custom<unknown>((value) => typeof value === 'function', 'must be a function (input, ctx) => Promise<result>'),
   check: z.custom<unknown>((value) => value === undefined || typeof value === 'function', 'must be a function when given').optional(),
+  commands: z.custom<unknown>((value) => value === undefined || typeof value === 'function', 'must be a function when given').optional(),
   fromDescription: z.string().min(1).optional(),
   timeoutMs: z.number().positive().max(86_400_000).optional(),
 });

@@ -36,7 +36,7 @@ afterEach(async () => {
 
 /** The config defaults, but a timeout a broken test reaches well before vitest's own. */
 function defaults(): Config['exec'] {
-  return { forbidden: ['dd', 'mkfs', 'shutdown', 'reboot'], timeoutMs: 10_000, maxOutputBytes: 1024 * 1024 };
+  return { forbidden: ['dd', 'mkfs', 'shutdown', 'reboot'], envPassthrough: [], timeoutMs: 10_000, maxOutputBytes: 1024 * 1024 };
 }
 
 function sandbox(overrides: Partial<SandboxConfig> = {}): SandboxConfig {
