@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommandParseError, definePlugin, parseCommand, type ActionPlugin } from '../src/plugins/api.js';
+import { ActionError, CommandParseError, definePlugin, parseCommand, type ActionPlugin } from '../src/plugins/api.js';
 
 const commandInput = z.object({
   command: z.string().describe('One binary with literal arguments (no pipes or substitutions); may end in `> path`'),
@@ -43,7 +43,8 @@ export function argvCommandPlugin(name: string, description: string): ActionPlug
     async run(input, ctx) {
       const result = await ctx.exec({ mode: 'argv', command: input.command, ...(input.workdir ? { cwd: input.workdir } : {}) });
       if (result.exitCode !== 0) {
-        throw new Error(`Command failed (exit ${result.exitCode}): ${input.command}${stderrTail(result.stderr)}`);
+        // The output of a failing command (which test failed, and why) stays with the step.
+        throw new ActionError(`Command failed (exit ${result.exitCode}): ${input.command}${stderrTail(result.stderr)}`, { result });
       }
       return {
         summary: `Command succeeded: ${input.command}`,

@@ -8,6 +8,10 @@ const agentSchema = z.object({
   args: z.array(z.string()).default(['{spec}']).describe('Arguments; {spec} and {workdir} are filled in'),
   timeoutSeconds: z.number().positive().optional(),
   aliases: z.array(z.string()).default([]),
+  /** Variables set for this agent (steps start from a minimal environment, not the server's). */
+  env: z.record(z.string(), z.string()).default({}),
+  /** Server environment variables this agent may see, e.g. its API key. */
+  envPassthrough: z.array(z.string()).default([]),
 });
 
 /** `plugins.implement` in the server config. */
@@ -34,6 +38,8 @@ interface Agent {
   args: readonly string[];
   timeoutSeconds: number;
   aliases: readonly string[];
+  env?: Record<string, string>;
+  envPassthrough?: readonly string[];
 }
 
 /** Every agent a step may name: configured ones first (in config order), then discovered ones. */
@@ -147,7 +153,14 @@ async function attempt(name: string, roster: Roster, options: Options, spec: str
   const argv = [agent.command, ...agent.args.map((arg) => arg.replaceAll('{spec}', spec).replaceAll('{workdir}', ctx.workdir))];
   ctx.progress(`delegating to ${name}`);
   try {
-    const result = await ctx.exec({ mode: 'argv', command: `${name} agent`, argv, timeoutMs: agent.timeoutSeconds * 1000 });
+    const result = await ctx.exec({
+      mode: 'argv',
+      command: `${name} agent`,
+      argv,
+      timeoutMs: agent.timeoutSeconds * 1000,
+      ...(agent.env ? { env: agent.env } : {}),
+      ...(agent.envPassthrough ? { inheritEnv: agent.envPassthrough } : {}),
+    });
     ctx.signal.throwIfAborted();
     if (result.exitCode !== 0) {
       const tail = result.stderr.trim().split('\n').slice(-5).join('\n');

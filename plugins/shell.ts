@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definePlugin } from '../src/plugins/api.js';
+import { ActionError, definePlugin } from '../src/plugins/api.js';
 import { stderrTail } from './execute.js';
 
 /** Runs a command line through `sh -c`: pipes, redirects and && chains allowed. */
@@ -20,7 +20,7 @@ export default definePlugin({
     if (!command) throw new Error('Empty shell command');
     const result = await ctx.exec({ mode: 'shell', command, ...(input.workdir ? { cwd: input.workdir } : {}) });
     if (result.exitCode !== 0) {
-      throw new Error(`Shell command failed (exit ${result.exitCode}): ${command}${stderrTail(result.stderr)}`);
+      throw new ActionError(`Shell command failed (exit ${result.exitCode}): ${command}${stderrTail(result.stderr)}`, { result });
     }
     return {
       summary: `Shell command succeeded: ${command}`,

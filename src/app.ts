@@ -4,10 +4,12 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { Engine } from './engine/engine.js';
 import { Recorder } from './engine/recorder.js';
+import { Slots } from './engine/slots.js';
 import { ownerId } from './engine/recovery.js';
 import type { ActionPlugin } from './plugins/api.js';
 import { builtinPlugins } from './plugins/builtins.js';
 import { PluginRegistry, type PluginSource } from './plugins/registry.js';
+import { createMasker } from './secrets.js';
 import { openDatabase } from './store/open.js';
 import { TaskStore } from './store/task-store.js';
 
@@ -40,14 +42,18 @@ export function createApp(config: Readonly<Config>, options: AppOptions): App {
     ...(config.exec.allowlist ? { allowlist: config.exec.allowlist } : {}),
   });
   const recorder = new Recorder(store, clock, options.logger);
+  const masker = createMasker(config.secretValues);
   const engine = new Engine({
     store,
     registry,
     recorder,
     clock,
     logger: options.logger,
+    masker,
+    slots: new Slots(config.maxConcurrentSteps),
     settings: {
       maxParallel: config.maxParallel,
+      maxConcurrentSteps: config.maxConcurrentSteps,
       stepTimeoutMs: config.stepTimeoutMs,
       autoApproveTiers: config.autoApproveTiers,
       confirmationTimeoutsMs: config.confirmationTimeoutsMs,
@@ -55,7 +61,7 @@ export function createApp(config: Readonly<Config>, options: AppOptions): App {
       planApprovalTimeoutMs: config.planApprovalTimeoutMs,
       hostReplanTimeoutMs: config.hostReplanTimeoutMs,
       samplingMaxTokens: config.samplingMaxTokens,
-      sandbox: config.exec,
+      sandbox: { ...config.exec, serverEnv: config.environment },
       workdir: options.workdir ?? process.cwd(),
       ownerId: ownerId(randomUUID().slice(0, 8)),
     },

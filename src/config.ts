@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { APPROVAL_POLICIES, type ApprovalPolicy } from './approval/policy.js';
 import { DEFAULT_CONFIRMATION_TIMEOUTS, TIERS, type Tier } from './engine/model.js';
+import { stepEnvironment } from './plugins/step-env.js';
+import { secretValuesOf } from './secrets.js';
 import { isLoopbackHost } from './transports/loopback.js';
 
 /**
@@ -90,14 +92,21 @@ export interface Config {
   logLevel: string;
   maxParallel: number;
   maxConcurrentSteps: number;
-  /** Literal secret values from the config file (`secrets`), masked wherever they would appear. */
-  secrets: string[];
+  /**
+   * Every value masked as *** wherever it would appear: the values of secret-looking environment
+   * variables, the bearer token and the config file's `secrets`.
+   */
+  secretValues: string[];
+  /** The server's environment as it started, for the variables a plugin asks to pass to one command. */
+  environment: Readonly<Record<string, string>>;
   stepTimeoutMs: number;
   exec: {
     allowlist?: string[];
     forbidden: string[];
     allowedPaths?: string[];
     envPassthrough: string[];
+    /** The environment every command starts from (see src/plugins/step-env.ts). */
+    env: Record<string, string>;
     timeoutMs: number;
     maxOutputBytes: number;
   };
@@ -179,12 +188,18 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       logLevel,
       maxParallel: file.maxParallel,
       maxConcurrentSteps: file.maxConcurrentSteps,
-      secrets: Array.isArray(file.secrets) ? file.secrets : Object.values(file.secrets),
+      secretValues: [
+        ...secretValuesOf(env),
+        ...(token ? [token] : []),
+        ...(Array.isArray(file.secrets) ? file.secrets : Object.values(file.secrets)),
+      ],
+      environment: Object.freeze(definedOnly(env)),
       stepTimeoutMs: file.stepTimeoutSeconds * 1000,
       exec: {
         ...(file.exec.allowlist.includes('*') ? {} : { allowlist: file.exec.allowlist }),
         forbidden: file.exec.forbidden,
         envPassthrough: file.exec.envPassthrough,
+        env: stepEnvironment(env, file.exec.envPassthrough),
         ...(file.exec.allowedPaths ? { allowedPaths: file.exec.allowedPaths.map((p) => resolve(p)) } : {}),
         timeoutMs: file.exec.timeoutSeconds * 1000,
         maxOutputBytes: file.exec.maxOutputBytes,
@@ -206,6 +221,10 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       },
     }),
   };
+}
+
+function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
 function readConfigFile(path: string | undefined, problems: string[]): z.infer<typeof FileConfigSchema> | undefined {

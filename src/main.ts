@@ -6,6 +6,7 @@ import { errorMessage, isOrchestrateError } from './errors.js';
 import { loadPluginDirs } from './plugins/loader.js';
 import { loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
+import { createMasker } from './secrets.js';
 import { createServer } from './server.js';
 
 /**
@@ -22,7 +23,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   // In HTTP mode too: nothing but the protocol ever goes to stdout, so a plugin's console.log lands on stderr.
   const protocolOut = reserveStdoutForProtocol();
 
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, createMasker(config.secretValues));
   let app;
   try {
     const plugins = await loadPluginDirs(config.pluginDirs);

@@ -36,7 +36,7 @@ export function createServer(deps: ServerDeps): Session {
     { name: SERVER_NAME, version: SERVER_VERSION },
     { capabilities: { logging: {}, resources: { subscribe: true, listChanged: true } }, instructions: INSTRUCTIONS },
   );
-  const channel = new SessionChannel(mcp, deps.samplingTimeoutMs, deps.background);
+  const channel = new SessionChannel(mcp, deps.samplingTimeoutMs, deps.background, deps.engine.masker);
   const services = { engine: deps.engine, session: channel, logger: deps.logger, samplingTimeoutMs: deps.samplingTimeoutMs };
   for (const tool of TOOLS) registerTool(mcp, tool, services);
   const subscriptions = registerResources(mcp, deps.engine);
@@ -49,9 +49,8 @@ export function createServer(deps: ServerDeps): Session {
     },
     ({ request }) => {
       const prompt = deps.engine.planningPrompt(request, {});
-      return {
-        messages: [{ role: 'user', content: { type: 'text', text: `${prompt.systemPrompt}\n\n${prompt.userMessage}` } }],
-      };
+      const text = deps.engine.masker.mask(`${prompt.systemPrompt}\n\n${prompt.userMessage}`);
+      return { messages: [{ role: 'user', content: { type: 'text', text } }] };
     },
   );
   mcp.server.onclose = () => {
@@ -65,6 +64,8 @@ export function createServer(deps: ServerDeps): Session {
     // Only now is the session a client tasks can be routed to (its capabilities are known).
     deps.engine.sessions.attach(channel);
     mcp.server.ping().catch(() => {});
+    // Ask for the workspace roots early, so the first plan does not wait for them.
+    if (channel.roots.supported()) void channel.roots.get();
   };
   return { mcp, channel };
 }

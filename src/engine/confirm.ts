@@ -25,8 +25,8 @@ export async function confirmStep(live: LiveTask, step: Step, ctx: EngineContext
   const canElicit = !!live.channel.elicit && (live.channel.canElicit?.() ?? false);
   const route = approvalRoute(ctx.settings.approvalPolicy, canElicit);
   const { gate, ending } = openGate(live, step.id, timeoutMs, route === 'form' ? 'form' : 'tool');
-  const running = task.runs.get(step.id);
-  ctx.recorder.setStep(task, step.id, { ...running, state: 'awaiting_confirmation', nonce: randomUUID(), confirmVia: gate.via });
+  const pending = task.runs.get(step.id);
+  ctx.recorder.setStep(task, step.id, { ...pending, state: 'awaiting_confirmation', nonce: randomUUID(), confirmVia: gate.via });
   live.channel.log('warning', {
     event: 'confirmation_needed',
     taskId: task.id,
@@ -49,8 +49,9 @@ export async function confirmStep(live: LiveTask, step: Step, ctx: EngineContext
   if (end.kind === 'aborted' || live.abort.signal.aborted) return false;
   const current = task.runs.get(step.id);
   if (end.kind === 'approved') {
-    const { nonce: _answered, confirmVia: _via, ...rest } = current ?? { state: 'running' as const };
-    ctx.recorder.setStep(task, step.id, { ...rest, state: 'running' });
+    // Confirmed: it runs as soon as a slot is free.
+    const { nonce: _answered, confirmVia: _via, ...rest } = current ?? { state: 'pending' as const };
+    ctx.recorder.setStep(task, step.id, { ...rest, state: 'pending' });
     return true;
   }
   ctx.recorder.setStep(task, step.id, { ...current, state: 'cancelled', reason: end.reason, finishedAt: ctx.recorder.now() });

@@ -3,13 +3,17 @@ import type { ApprovalPolicy } from '../approval/policy.js';
 import type { Clock } from '../clock.js';
 import type { SandboxConfig } from '../plugins/sandbox.js';
 import type { PluginRegistry } from '../plugins/registry.js';
+import type { Masker } from '../secrets.js';
 import type { TaskStore } from '../store/task-store.js';
-import type { Tier } from './model.js';
+import type { StepOutputs, Tier } from './model.js';
 import type { Recorder } from './recorder.js';
+import type { Slots } from './slots.js';
 
 export interface EngineSettings {
   /** Most steps of one wave running at once. */
   maxParallel: number;
+  /** Most steps running at once over every task of this process. */
+  maxConcurrentSteps: number;
   /** Default step timeout when a plugin sets none. */
   stepTimeoutMs: number;
   /** Tiers whose steps run without a per-step confirmation. */
@@ -36,6 +40,10 @@ export interface EngineContext {
   recorder: Recorder;
   clock: Clock;
   logger: Logger;
+  /** Masks secret values in everything a step produced before it is stored or shown. */
+  masker: Masker;
+  /** Bounds the steps running at once over every task (`maxConcurrentSteps`). */
+  slots: Slots;
   settings: EngineSettings;
 }
 
@@ -44,4 +52,6 @@ export interface StepFailure {
   stepId: string;
   description: string;
   error: string;
+  /** What the failing step produced, when its action kept it (a failing test run's output). */
+  outputs?: StepOutputs;
 }

@@ -21,11 +21,13 @@ export interface PlannedTask {
  */
 export function createTask(
   ctx: EngineContext,
-  request: string,
+  rawRequest: string,
   context: TaskContext,
   origin: Task['origin'],
   drafts: PlannedDraft[],
 ): PlannedTask {
+  // A secret pasted into a request is not kept, shown or sent to the LLM again.
+  const request = ctx.masker.mask(rawRequest);
   let n = 0;
   const steps = finalizeDrafts(withTierFloor(drafts, ctx.registry), () => `s${(n += 1)}`);
   const graph = TaskGraph.from(steps);
@@ -34,7 +36,7 @@ export function createTask(
     id: randomUUID(),
     request,
     phase: 'planning',
-    planHash: computePlanHash(request, steps),
+    planHash: computePlanHash(request, steps, context.workdir),
     createdAt: at,
     replanAttempts: 0,
     origin,
@@ -54,7 +56,7 @@ export function createTask(
       source: 'orchestrator',
       request,
       decision: 'decomposed into task plan',
-      action: planText,
+      action: ctx.masker.mask(planText),
       tier: 'read',
       outcome: 'success',
     });

@@ -16,6 +16,7 @@ import { SessionRegistry } from './sessions.js';
 import { untilAborted } from './step-runner.js';
 import { TaskChannel } from './task-channel.js';
 import { toTaskView, type TaskView, type ViewOptions } from './view.js';
+import { resolveWorkspace } from './workdir.js';
 
 /** How often this process looks for tasks ended by another process sharing the database. */
 const SYNC_MS = 1_000;
@@ -42,6 +43,11 @@ export class Engine {
     return this.ctx.recorder;
   }
 
+  /** Masks secret values in whatever leaves the server (tool results, resources, prompts, logs). */
+  get masker() {
+    return this.ctx.masker;
+  }
+
   /** Decomposes a request with the client's LLM and stores the plan for approval. */
   async planBySampling(
     request: string,
@@ -60,6 +66,15 @@ export class Engine {
   planWithSteps(request: string, context: TaskContext, drafts: unknown[]): PlannedTask {
     this.#assertOpen();
     return createTask(this.ctx, request, context, 'host', validateHostDrafts(drafts, this.ctx.registry));
+  }
+
+  /** The task context of a new plan: its working directory decided from the request and the client's roots. */
+  taskContext(requested: { facts?: string[]; workdir?: string } | undefined, roots: readonly string[] | undefined): TaskContext {
+    const workspace = resolveWorkspace(requested?.workdir, roots, {
+      defaultWorkdir: this.ctx.settings.workdir,
+      ...(this.ctx.settings.sandbox.allowedPaths ? { allowedPaths: this.ctx.settings.sandbox.allowedPaths } : {}),
+    });
+    return { ...(requested?.facts ? { facts: requested.facts } : {}), ...workspace };
   }
 
   planningPrompt(request: string, context: TaskContext) {

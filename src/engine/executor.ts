@@ -40,18 +40,25 @@ async function runWave(live: LiveTask, wave: string[], ctx: EngineContext): Prom
       runnable.push(stepId);
       continue;
     }
-    ctx.recorder.setStep(task, stepId, { ...task.runs.get(stepId), state: 'running', startedAt: ctx.recorder.now() });
     if (await confirmStep(live, step, ctx)) runnable.push(stepId);
   }
   const failures: StepFailure[] = [];
   await forEachLimited(runnable, ctx.settings.maxParallel, async (stepId) => {
     const step = live.graph.step(stepId);
     if (!step || live.abort.signal.aborted) return;
-    const run = task.runs.get(stepId);
-    if (run?.state === 'pending') ctx.recorder.setStep(task, stepId, { ...run, state: 'running', startedAt: ctx.recorder.now() });
-    if (task.runs.get(stepId)?.state !== 'running') return;
-    const failure = await runStep(live, step, ctx);
-    if (failure) failures.push(failure);
+    // A step counts as running only while it holds one of the process's slots.
+    const release = await ctx.slots.acquire(live.abort.signal);
+    if (!release) return;
+    try {
+      const run = task.runs.get(stepId);
+      if (run?.state !== 'pending') return;
+      ctx.recorder.setStep(task, stepId, { ...run, state: 'running', startedAt: ctx.recorder.now() });
+      if (task.runs.get(stepId)?.state !== 'running') return;
+      const failure = await runStep(live, step, ctx);
+      if (failure) failures.push(failure);
+    } finally {
+      release();
+    }
   });
   return failures;
 }

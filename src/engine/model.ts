@@ -65,9 +65,10 @@ export const STEP_STATES = [
 export type StepStateName = (typeof STEP_STATES)[number];
 
 const STEP_TRANSITIONS: Readonly<Record<StepStateName, readonly StepStateName[]>> = {
-  pending: ['running', 'skipped', 'cancelled', 'failed'],
+  pending: ['running', 'awaiting_confirmation', 'skipped', 'cancelled', 'failed'],
   running: ['awaiting_confirmation', 'completed', 'failed', 'cancelled', 'skipped'],
-  awaiting_confirmation: ['running', 'cancelled', 'failed', 'skipped'],
+  // Confirmed: back to pending until a slot to run it is free.
+  awaiting_confirmation: ['pending', 'running', 'cancelled', 'failed', 'skipped'],
   completed: [],
   failed: [],
   skipped: [],
@@ -125,7 +126,10 @@ export interface StepRun {
 
 export interface TaskContext {
   facts?: string[];
+  /** Where the steps run; set for every task planned since the workdir became part of the plan. */
   workdir?: string;
+  /** The client's workspace roots when the plan was made; commands may run inside them. */
+  roots?: string[];
 }
 
 /** Where a task's plan came from: the client's LLM by sampling, or the calling model itself. */

@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Step } from './model.js';
 
 /** A short fingerprint of exactly what a human is asked to approve. */
-export function computePlanHash(request: string, steps: readonly Step[]): string {
+export function computePlanHash(request: string, steps: readonly Step[], workdir?: string): string {
   const canonical = JSON.stringify([
     request,
     steps.map((s) => [s.id, s.action, s.description, s.dependsOn, s.tier, sortKeys(s.input)]),
+    // Where the commands run is part of what is approved; tasks planned before that hash without it.
+    ...(workdir === undefined ? [] : [workdir]),
   ]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }

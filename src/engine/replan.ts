@@ -9,6 +9,7 @@ import { trackSteps, type LiveTask } from './live-task.js';
 import { MAX_REPLAN_ATTEMPTS, type Step } from './model.js';
 import { computePlanHash } from './plan-hash.js';
 import { untilAborted } from './step-runner.js';
+import { failureTail } from './text.js';
 
 /**
  * One corrective replan after an action failure: by sampling when the task's client can sample,
@@ -22,6 +23,7 @@ export async function tryReplan(live: LiveTask, failure: StepFailure, ctx: Engin
     originalRequest: task.request,
     failedStep: failure.description,
     error: failure.error,
+    outputTail: failureTail(failure.outputs, failure.error),
     completed: live.graph
       .topologicalOrder()
       .filter((id) => task.runs.get(id)?.state === 'completed')
@@ -136,7 +138,7 @@ function splice(live: LiveTask, steps: Step[], ctx: EngineContext): void {
   for (const step of steps) task.runs.set(step.id, { state: 'pending' });
   task.steps.push(...steps);
   task.replanAttempts += 1;
-  task.planHash = computePlanHash(task.request, task.steps);
+  task.planHash = computePlanHash(task.request, task.steps, task.context.workdir);
   ctx.store.addSteps(task, steps, startPosition, ctx.recorder.now());
   ctx.recorder.saveMeta(task);
   trackSteps(live, steps);

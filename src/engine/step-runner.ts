@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ActionContext, ActionResult, DependencyOutput, LlmAccess, PluginLogger } from '../plugins/api.js';
-import { createExec } from '../plugins/sandbox.js';
+import { createExec, type SandboxConfig } from '../plugins/sandbox.js';
 import { errorMessage } from '../errors.js';
 import type { ClientChannel } from './channel.js';
 import type { EngineContext, StepFailure } from './context.js';
@@ -8,6 +8,7 @@ import { releaseDependents, type LiveTask } from './live-task.js';
 import type { Step, StepOutputs, StepRun } from './model.js';
 import { skipDependents } from './skip.js';
 import { formatDuration } from './text.js';
+import { allowedPathsOf } from './workdir.js';
 
 const AUDIT_CAP = 4_096;
 
@@ -28,6 +29,7 @@ export async function runStep(live: LiveTask, step: Step, ctx: EngineContext): P
   const timer = setTimeout(() => stepAbort.abort(new StepTimeout()), timeoutMs);
   const logger = ctx.logger.child({ taskId: task.id, stepId: step.id, plugin: plugin.name });
   live.channel.log('info', { event: 'step_started', taskId: task.id, stepId: step.id, description: step.description });
+  logger.info({ action: step.action, description: step.description }, 'step started');
 
   let result: ActionResult | undefined;
   let error: unknown;
@@ -53,21 +55,14 @@ export async function runStep(live: LiveTask, step: Step, ctx: EngineContext): P
   if (error instanceof StepTimeout) {
     return fail(live, step, ctx, `Action "${step.action}" timed out after ${formatDuration(timeoutMs)}.`);
   }
-  if (error !== undefined || result === undefined) return fail(live, step, ctx, errorMessage(error));
+  if (error !== undefined || result === undefined) return fail(live, step, ctx, errorMessage(error), failureOutputs(error));
   return complete(live, step, ctx, result);
 }
 
 function complete(live: LiveTask, step: Step, ctx: EngineContext, result: ActionResult): undefined {
   const { task } = live;
-  const outputs: StepOutputs = {
-    stdout: String(result.stdout ?? ''),
-    stderr: String(result.stderr ?? ''),
-    exitCode: result.exitCode ?? null,
-    artifacts: Array.isArray(result.artifacts) ? result.artifacts.map(String) : [],
-    data: result.data ?? null,
-    ...(result.truncated === true ? { truncated: true } : {}),
-  };
-  const summary = typeof result.summary === 'string' ? result.summary : String(result.summary ?? '');
+  const outputs = ctx.masker.maskDeep(toOutputs(result));
+  const summary = ctx.masker.mask(typeof result.summary === 'string' ? result.summary : String(result.summary ?? ''));
   const run: StepRun = { ...task.runs.get(step.id), state: 'completed', finishedAt: ctx.recorder.now(), summary, outputs };
   ctx.store.transaction(() => {
     if (!ctx.recorder.setStep(task, step.id, run)) return;
@@ -75,19 +70,43 @@ function complete(live: LiveTask, step: Step, ctx: EngineContext, result: Action
   });
   releaseDependents(live, step.id);
   live.channel.log('info', { event: 'step_completed', taskId: task.id, stepId: step.id, summary });
+  ctx.logger.info({ taskId: task.id, stepId: step.id }, 'step completed');
   return undefined;
 }
 
-function fail(live: LiveTask, step: Step, ctx: EngineContext, error: string): StepFailure {
+function fail(live: LiveTask, step: Step, ctx: EngineContext, rawError: string, produced?: StepOutputs): StepFailure {
   const { task } = live;
+  const error = ctx.masker.mask(rawError);
+  const outputs = produced && ctx.masker.maskDeep(produced);
   ctx.store.transaction(() => {
-    const run: StepRun = { ...task.runs.get(step.id), state: 'failed', finishedAt: ctx.recorder.now(), error };
+    const run: StepRun = { ...task.runs.get(step.id), state: 'failed', finishedAt: ctx.recorder.now(), error, ...(outputs ? { outputs } : {}) };
     if (!ctx.recorder.setStep(task, step.id, run)) return;
-    audit(ctx, task.id, step, 'step failed', error, 'failure');
+    audit(ctx, task.id, step, 'step failed', error, 'failure', outputs);
     skipDependents(live, step.id, ctx);
   });
   live.channel.log('error', { event: 'step_failed', taskId: task.id, stepId: step.id, error });
-  return { stepId: step.id, description: step.description, error };
+  ctx.logger.warn({ taskId: task.id, stepId: step.id, error }, 'step failed');
+  return { stepId: step.id, description: step.description, error, ...(outputs ? { outputs } : {}) };
+}
+
+function toOutputs(result: Partial<ActionResult>): StepOutputs {
+  return {
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+    exitCode: typeof result.exitCode === 'number' ? result.exitCode : null,
+    artifacts: Array.isArray(result.artifacts) ? result.artifacts.map(String) : [],
+    data: result.data ?? null,
+    ...(result.truncated === true ? { truncated: true } : {}),
+  };
+}
+
+/** What a failing action produced, when it threw an ActionError carrying it. */
+function failureOutputs(error: unknown): StepOutputs | undefined {
+  const result = (error as { result?: unknown } | undefined)?.result;
+  if (!(error instanceof Error) || typeof result !== 'object' || result === null) return undefined;
+  const outputs = toOutputs(result as Partial<ActionResult>);
+  const empty = outputs.stdout === '' && outputs.stderr === '' && outputs.exitCode === null && outputs.data === null && outputs.artifacts.length === 0;
+  return empty ? undefined : outputs;
 }
 
 function audit(
@@ -131,7 +150,7 @@ function buildContext(
     signal,
     logger: pluginLogger(logger),
     llm: llmAccess(live.channel, ctx.settings.samplingMaxTokens),
-    exec: createExec(ctx.settings.sandbox, workdir, signal),
+    exec: createExec(sandboxFor(live, ctx), workdir, signal),
     workdir,
     options: ctx.registry.options(pluginName),
     deps: dependencyOutputs(live, step),
@@ -142,6 +161,12 @@ function buildContext(
     },
     progress: (message) => live.channel.log('info', { event: 'step_progress', taskId: live.task.id, stepId: step.id, message }),
   };
+}
+
+/** The sandbox of a task: commands may also run inside the client's workspace roots. */
+function sandboxFor(live: LiveTask, ctx: EngineContext): SandboxConfig {
+  const allowedPaths = allowedPathsOf(live.task.context.roots, ctx.settings.sandbox.allowedPaths);
+  return allowedPaths ? { ...ctx.settings.sandbox, allowedPaths } : ctx.settings.sandbox;
 }
 
 function dependencyOutputs(live: LiveTask, step: Step): Record<string, DependencyOutput> {

@@ -3,6 +3,7 @@
  */
 import type { TaskGraph } from './graph.js';
 import type { Step, StepRun, StepStateName, Task, TaskCounts, Tier } from './model.js';
+import { failureTail } from './text.js';
 
 /** The deliverable is echoed in tool results; past this it belongs in `status`, not the summary. */
 const RESULT_CAP = 4_000;
@@ -17,7 +18,8 @@ const TIER_MARKERS: Readonly<Record<Tier, string>> = {
 };
 
 export function formatPlanForApproval(task: Task, graph: TaskGraph): string {
-  const lines = [`Task plan for: "${task.request}"`, `${stepCount(graph.size)}:`, ''];
+  const where = task.context.workdir ? [`Working directory: ${task.context.workdir}`] : [];
+  const lines = [`Task plan for: "${task.request}"`, ...where, `${stepCount(graph.size)}:`, ''];
   graph.topologicalOrder().forEach((id, index) => {
     const step = graph.step(id);
     const positions = graph
@@ -83,8 +85,10 @@ function stepLine(position: number, step: Step, run: StepRun | undefined): strin
       const summary = run.summary?.trim() ? run.summary : '(no output)';
       return `${n} ✓ ${step.description} — ${summary}`;
     }
-    case 'failed':
-      return `${n} ✗ ${step.description} — ${run.error ?? '(no error message)'}`;
+    case 'failed': {
+      const error = run.error ?? '(no error message)';
+      return `${n} ✗ ${step.description} — ${error}${failedOutput(run, error)}`;
+    }
     case 'skipped':
       return `${n} — ${step.description} (skipped: ${run.reason ?? 'no reason given'})`;
     case 'cancelled':
@@ -93,6 +97,15 @@ function stepLine(position: number, step: Step, run: StepRun | undefined): strin
       return undefined;
   }
 }
+
+/** The last lines a failed step printed, indented under its line; stderr already quoted in the error is left out. */
+function failedOutput(run: StepRun, error: string): string {
+  const tail = failureTail(run.outputs, error, REPORT_TAIL_LINES);
+  return tail === '' ? '' : `\n${tail.split('\n').map((line) => `       ${line}`).join('\n')}`;
+}
+
+/** Output lines a report shows under a failed step. */
+const REPORT_TAIL_LINES = 5;
 
 /** Per-step lines a report shows before it summarises the rest. */
 const MAX_STEP_LINES = 40;

@@ -3,7 +3,9 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { elicitationError, elicitParams } from '../approval/elicitation.js';
 import type { ClientChannel, HumanAnswer, HumanForm, LogLevel, SampleRequest } from '../engine/channel.js';
 import { OrchestrateError } from '../errors.js';
+import { createMasker, type Masker } from '../secrets.js';
 import { ALWAYS_REACHABLE, whileReachable, type BackgroundStream } from './background.js';
+import { ClientRoots } from './roots.js';
 import { samplingError, samplingParams, samplingText } from './sampling.js';
 
 /**
@@ -15,12 +17,17 @@ export class SessionChannel implements ClientChannel {
   readonly #mcp: McpServer;
   readonly #timeoutMs: number;
   readonly #background: BackgroundStream;
+  readonly #masker: Masker;
+  /** The client's workspace roots (MCP roots), for the default working directory of its plans. */
+  readonly roots: ClientRoots;
   #open = true;
 
-  constructor(mcp: McpServer, samplingTimeoutMs: number, background: BackgroundStream = ALWAYS_REACHABLE) {
+  constructor(mcp: McpServer, samplingTimeoutMs: number, background: BackgroundStream = ALWAYS_REACHABLE, masker: Masker = createMasker([])) {
     this.#mcp = mcp;
     this.#timeoutMs = samplingTimeoutMs;
     this.#background = background;
+    this.#masker = masker;
+    this.roots = new ClientRoots(mcp);
   }
 
   canReach(): boolean {
@@ -51,7 +58,7 @@ export class SessionChannel implements ClientChannel {
       );
     try {
       const result = await whileReachable(this.#background, signal, unreachable, (guarded) =>
-        this.#mcp.server.createMessage(samplingParams(request), { signal: guarded, timeout: this.#timeoutMs }),
+        this.#mcp.server.createMessage(samplingParams(this.#masker.maskDeep(request)), { signal: guarded, timeout: this.#timeoutMs }),
       );
       return samplingText(result);
     } catch (error) {
@@ -74,7 +81,7 @@ export class SessionChannel implements ClientChannel {
       });
     try {
       const result = await whileReachable(this.#background, options.signal, unreachable, (guarded) =>
-        this.#mcp.server.elicitInput(elicitParams(form), { signal: guarded, timeout: options.timeoutMs }),
+        this.#mcp.server.elicitInput(elicitParams(this.#masker.maskDeep(form)), { signal: guarded, timeout: options.timeoutMs }),
       );
       return { action: result.action, ...(result.content ? { content: result.content } : {}) };
     } catch (error) {
@@ -84,6 +91,6 @@ export class SessionChannel implements ClientChannel {
 
   log(level: LogLevel, data: Record<string, unknown>): void {
     if (!this.canReach()) return;
-    this.#mcp.server.sendLoggingMessage({ level, logger: 'orchestrate', data }).catch(() => {});
+    this.#mcp.server.sendLoggingMessage({ level, logger: 'orchestrate', data: this.#masker.maskDeep(data) }).catch(() => {});
   }
 }

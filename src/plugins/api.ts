@@ -116,7 +116,14 @@ export interface ExecRequest {
   argv?: readonly string[];
   cwd?: string;
   timeoutMs?: number;
+  /**
+   * Variables added to the command's environment. Commands start from a minimal environment
+   * (PATH, HOME, USER, LANG, TERM, TMPDIR and the operator's `exec.envPassthrough`), never the
+   * server's own.
+   */
   env?: Record<string, string>;
+  /** Names of server environment variables this command may see (e.g. an agent's API key from its config). */
+  inheritEnv?: readonly string[];
 }
 
 export interface ExecResult {

@@ -3,13 +3,16 @@ import type { Readable } from 'node:stream';
 import { ExecError, type Exec, type ExecRequest, type ExecResult } from './api.js';
 import { parseCommand } from './command.js';
 import { writeRedirect } from './redirect.js';
+import { pick, stepEnvironment } from './step-env.js';
 
 export interface SandboxConfig {
   /** Binaries argv commands may run; undefined allows any that is not forbidden. */
   allowlist?: readonly string[];
   forbidden: readonly string[];
-  /** Server environment variables steps may see beyond the minimal environment. */
-  envPassthrough?: readonly string[];
+  /** The environment every command starts from (PATH, HOME, … and `exec.envPassthrough`). */
+  env?: Readonly<Record<string, string>>;
+  /** The server's environment, for the names a plugin asks to pass to one command (`inheritEnv`). */
+  serverEnv?: Readonly<Record<string, string>>;
   /** Working directories commands may run in (and below); undefined allows any. */
   allowedPaths?: readonly string[];
   timeoutMs: number;
@@ -100,7 +103,12 @@ async function run(
   // detached: the child leads its own process group, so one kill reaches its grandchildren too.
   const child = execa(file, args, {
     cwd,
-    env: request.env ? { ...process.env, ...request.env } : process.env,
+    env: {
+      ...(config.env ?? stepEnvironment({})),
+      ...pick(config.serverEnv ?? {}, request.inheritEnv ?? []),
+      ...request.env,
+      PWD: cwd,
+    },
     extendEnv: false,
     detached: true,
     reject: false,

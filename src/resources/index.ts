@@ -1,14 +1,15 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Engine } from '../engine/engine.js';
+import type { Masker } from '../secrets.js';
 import { readActions, readAudit, readTask, readTasks, recentTasks, TASKS_RESOURCE_LIMIT } from './read.js';
 import { ResourceSubscriptions } from './subscriptions.js';
 import { ACTIONS_URI, AUDIT_TEMPLATE, TASK_TEMPLATE, TASKS_URI, taskUri } from './uris.js';
 
 const JSON_MIME = 'application/json';
 
-function json(uri: URL, value: unknown): ReadResourceResult {
-  return { contents: [{ uri: uri.href, mimeType: JSON_MIME, text: JSON.stringify(value) }] };
+function json(uri: URL, value: unknown, masker: Masker): ReadResourceResult {
+  return { contents: [{ uri: uri.href, mimeType: JSON_MIME, text: JSON.stringify(masker.maskDeep(value)) }] };
 }
 
 /**
@@ -25,7 +26,7 @@ export function registerResources(mcp: McpServer, engine: Engine): ResourceSubsc
       description: `The newest ${TASKS_RESOURCE_LIMIT} tasks, newest first, with the total count; page older ones with the status tool.`,
       mimeType: JSON_MIME,
     },
-    (uri) => json(uri, readTasks(engine)),
+    (uri) => json(uri, readTasks(engine), engine.masker),
   );
   mcp.registerResource(
     'task',
@@ -36,19 +37,19 @@ export function registerResources(mcp: McpServer, engine: Engine): ResourceSubsc
       complete: { taskId: taskIds },
     }),
     { title: 'Task', description: 'A task with every step and full, uncapped outputs (TaskView JSON)', mimeType: JSON_MIME },
-    (uri, { taskId }) => json(uri, readTask(engine, uri.href, String(taskId))),
+    (uri, { taskId }) => json(uri, readTask(engine, uri.href, String(taskId)), engine.masker),
   );
   mcp.registerResource(
     'task-audit',
     new ResourceTemplate(AUDIT_TEMPLATE, { list: undefined, complete: { taskId: taskIds } }),
     { title: 'Task audit', description: "A task's audit log and its phase history, oldest first", mimeType: JSON_MIME },
-    (uri, { taskId }) => json(uri, readAudit(engine, uri.href, String(taskId))),
+    (uri, { taskId }) => json(uri, readAudit(engine, uri.href, String(taskId)), engine.masker),
   );
   mcp.registerResource(
     'actions',
     ACTIONS_URI,
     { title: 'Actions', description: 'The loaded action plugins: names, descriptions, input schemas, tiers', mimeType: JSON_MIME },
-    (uri) => json(uri, readActions(engine)),
+    (uri) => json(uri, readActions(engine), engine.masker),
   );
 
   const subscriptions = new ResourceSubscriptions(mcp, engine);

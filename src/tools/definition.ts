@@ -44,10 +44,11 @@ export function registerTool(mcp: McpServer, tool: ToolDefinition, services: Too
     },
     async (args: Record<string, unknown>, extra: ToolExtra) => {
       try {
-        return await tool.handler(args as never, extra, services);
+        // Whatever a step produced, or a planner wrote, secret values leave the server masked.
+        return services.engine.masker.maskDeep(await tool.handler(args as never, extra, services));
       } catch (error) {
         services.logger.debug({ tool: tool.name, err: error instanceof Error ? error.message : String(error) }, 'tool error');
-        return toErrorResult(error);
+        return services.engine.masker.maskDeep(toErrorResult(error));
       }
     },
   );

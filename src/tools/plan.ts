@@ -1,10 +1,7 @@
-import { existsSync, statSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
-import { CreateMessageResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageResultSchema, ListRootsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { stepDraftJsonSchema } from '../engine/decompose/prompt.js';
 import type { PlannedTask } from '../engine/create-task.js';
-import type { TaskContext } from '../engine/model.js';
 import { OrchestrateError } from '../errors.js';
 import { samplingError, samplingParams, samplingText } from '../llm/sampling.js';
 import { defineTool, type ToolExtra, type ToolServices } from './definition.js';
@@ -58,7 +55,10 @@ export const planTool = defineTool({
     if (args.request === undefined) {
       throw new OrchestrateError('INVALID_ARGUMENT', 'plan needs `request`: what to do.', { details: { field: 'request' } });
     }
-    const context = checkContext(args.context);
+    const roots = await services.session.roots.get((timeout) =>
+      extra.sendRequest({ method: 'roots/list' }, ListRootsResultSchema, { signal: extra.signal, timeout }),
+    );
+    const context = engine.taskContext(args.context, roots);
     if (args.steps) return planned(engine.planWithSteps(args.request, context, args.steps));
     if (!services.session.canSample()) {
       const prompt = engine.planningPrompt(args.request, context);
@@ -72,7 +72,8 @@ export const planTool = defineTool({
           'matching stepSchema, and call plan again with the same request and `steps`.',
       );
     }
-    const sample = (system: string, user: string, signal: AbortSignal) => sampleInCall(extra, services, system, user, signal);
+    const { mask } = engine.masker;
+    const sample = (system: string, user: string, signal: AbortSignal) => sampleInCall(extra, services, mask(system), mask(user), signal);
     return planned(await engine.planBySampling(args.request, context, sample, extra.signal));
   },
 });
@@ -83,21 +84,6 @@ function planned({ task, planText }: PlannedTask) {
     `${planText}\n\nShow this plan to the user. Nothing runs until they approve: call approve with taskId ` +
       `"${task.id}" and planHash "${task.planHash}", or approve with decision "reject".`,
   );
-}
-
-function checkContext(context: { facts?: string[]; workdir?: string } | undefined): TaskContext {
-  const result: TaskContext = {};
-  if (context?.facts) result.facts = context.facts;
-  if (context?.workdir !== undefined) {
-    const dir = context.workdir;
-    if (!isAbsolute(dir) || !existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new OrchestrateError('INVALID_ARGUMENT', `context.workdir must be an absolute path to an existing directory: ${dir}`, {
-        details: { field: 'context.workdir' },
-      });
-    }
-    result.workdir = dir;
-  }
-  return result;
 }
 
 /** Sampling inside the tool call, so HTTP transports route it on the call's own stream. */

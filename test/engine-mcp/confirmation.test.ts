@@ -116,7 +116,7 @@ describe('per-step confirmation', () => {
     await h.ok('approve', { taskId: planned.taskId, stepId: 's3' });
     const task = await finished(h, planned.taskId);
     expect(task.phase).toBe('completed');
-    expect(seen('s3')).toEqual(['running', 'awaiting_confirmation', 'running', 'completed']);
+    expect(seen('s3')).toEqual(['awaiting_confirmation', 'pending', 'running', 'completed']);
   });
 
   it('refuses malformed or misdirected step answers with INVALID_ARGUMENT, STEP_NOT_FOUND and INVALID_TRANSITION', async () => {

@@ -58,8 +58,9 @@ describe('plan', () => {
       { description: 'Delete old builds', action: 'shell', command: 'true', tier: 'destructive', depends_on: [0] },
       { description: 'Post a note', action: 'shell', command: 'true', tier: 'external', depends_on: [0, 1] },
     ]);
-    expect(planned.planText.split('\n').slice(0, 9)).toEqual([
+    expect(planned.planText.split('\n').slice(0, 10)).toEqual([
       'Task plan for: "tidy up"',
+      `Working directory: ${h.dir}`,
       '3 steps:',
       '',
       '  1. List old builds',

@@ -6,6 +6,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
+  ListRootsRequestSchema,
   type CallToolResult,
   type ElicitRequest,
   type ElicitResult,
@@ -16,6 +17,7 @@ import pino from 'pino';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { ActionPlugin } from '../../src/plugins/api.js';
+import { BASE_ENV_NAMES, pick } from '../../src/plugins/step-env.js';
 import { createServer } from '../../src/server.js';
 import type { ScriptedLlm } from './llm.js';
 
@@ -25,6 +27,8 @@ export type ElicitHandler = (params: ElicitRequest['params'], extra: { signal: A
 export interface ClientOptions {
   /** When given, the client declares `elicitation` and answers forms with it. */
   elicit?: ElicitHandler;
+  /** When given, the client declares `roots` (with listChanged) and lists these. */
+  roots?: () => Array<{ uri: string; name?: string }>;
 }
 
 export interface HarnessOptions extends ClientOptions {
@@ -54,7 +58,8 @@ export interface Harness {
  * default allowlist has tests of its own). Pass `exec` to set an allowlist.
  */
 export function testConfig(db: string, overrides: Partial<Config> = {}): Config {
-  const loaded = loadConfig([], { ORCHESTRATE_DB: db });
+  // The environment a user's shell would give the server, without this machine's credentials.
+  const loaded = loadConfig([], { ...pick(process.env, BASE_ENV_NAMES), ORCHESTRATE_DB: db });
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
   const { allowlist: _shipped, ...exec } = loaded.config.exec;
   return { ...loaded.config, exec, ...overrides };
@@ -72,10 +77,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const connectClient = async (llm?: ScriptedLlm, clientOptions: ClientOptions = {}): Promise<Client> => {
     const { mcp } = createServer({ engine: app.engine, logger, samplingTimeoutMs: config.samplingTimeoutMs });
-    const { elicit } = clientOptions;
-    const capabilities = { ...(llm ? { sampling: {} } : {}), ...(elicit ? { elicitation: {} } : {}) };
+    const { elicit, roots } = clientOptions;
+    const capabilities = {
+      ...(llm ? { sampling: {} } : {}),
+      ...(elicit ? { elicitation: {} } : {}),
+      ...(roots ? { roots: { listChanged: true } } : {}),
+    };
     const client = new Client({ name: 'test-client', version: '1.0.0' }, { capabilities });
     if (elicit) client.setRequestHandler(ElicitRequestSchema, (request, extra) => elicit(request.params, extra));
+    if (roots) client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: roots() }));
     if (llm) {
       client.setRequestHandler(CreateMessageRequestSchema, async (request) => ({
         role: 'assistant',
@@ -94,7 +104,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     return client;
   };
 
-  const client = await connectClient(options.llm, options.elicit ? { elicit: options.elicit } : {});
+  const client = await connectClient(options.llm, {
+    ...(options.elicit ? { elicit: options.elicit } : {}),
+    ...(options.roots ? { roots: options.roots } : {}),
+  });
   const call = async (name: string, args: Record<string, unknown> = {}) =>
     (await client.callTool({ name, arguments: args })) as CallToolResult;
   return {

@@ -9,7 +9,7 @@ import { finished, start, step, until } from '../engine-mcp/support.js';
 import { errorCode, startHarness, type Harness } from '../helpers/harness.js';
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'agents');
-const FIXTURES = { writes: 'writes.mjs', fails: 'fails.mjs', hangs: 'hangs.sh' } as const;
+const FIXTURES = { writes: 'writes.mjs', fails: 'fails.mjs', hangs: 'hangs.sh', env: 'env.mjs' } as const;
 type Fixture = keyof typeof FIXTURES;
 
 let current: Harness | undefined;
@@ -231,5 +231,30 @@ describe('implement: which files count as artifacts', () => {
     }
     writeFileSync(join(root, 'a', 'b', 'kept.txt'), 'changed');
     expect(changedSince(before, root)).toEqual([join(root, 'a', 'b', 'kept.txt'), join(root, 'a', 'b', 'new.txt'), join(root, 'top.txt')]);
+  });
+});
+
+describe('implement: the agent environment', () => {
+  it('starts agents from the minimal environment plus what their config names, never the server secrets', async () => {
+    const bin = agentsOnPath({});
+    const agent = install(bin, 'envagent', 'env');
+    current = await startHarness({
+      config: {
+        environment: { PATH: process.env.PATH ?? '', AGENT_API_KEY: 'agent-key-998877', SERVER_SECRET_TOKEN: 'never-seen-1234' },
+        pluginOptions: {
+          implement: {
+            discover: false,
+            agents: { envagent: { command: agent, env: { AGENT_MODE: 'fast' }, envPassthrough: ['AGENT_API_KEY'] } },
+          },
+        },
+      },
+    });
+    const planned = await start(current, 'env', [{ description: 'Record env', action: 'implement', spec: 'record', agent: 'envagent' }]);
+    expect((await finished(current, planned.taskId)).phase).toBe('completed');
+    const seen = JSON.parse(readFileSync(join(current.dir, 'envagent.env.json'), 'utf8')) as Record<string, string>;
+    expect(seen['AGENT_MODE']).toBe('fast');
+    expect(seen['AGENT_API_KEY']).toBe('agent-key-998877');
+    expect(seen['SERVER_SECRET_TOKEN']).toBeUndefined();
+    expect(seen['PATH']).toBeDefined();
   });
 });

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { ExecError, type ExecErrorKind } from '../../src/plugins/api.js';
 import { createExec, type SandboxConfig } from '../../src/plugins/sandbox.js';
+import { stepEnvironment } from '../../src/plugins/step-env.js';
 import { errorCode, startHarness, type Harness } from '../helpers/harness.js';
 import { finished, start, status, step, until } from '../engine-mcp/support.js';
 
@@ -36,7 +37,7 @@ afterEach(async () => {
 
 /** The config defaults, but a timeout a broken test reaches well before vitest's own. */
 function defaults(): Config['exec'] {
-  return { forbidden: ['dd', 'mkfs', 'shutdown', 'reboot'], envPassthrough: [], timeoutMs: 10_000, maxOutputBytes: 1024 * 1024 };
+  return { forbidden: ['dd', 'mkfs', 'shutdown', 'reboot'], envPassthrough: [], env: stepEnvironment(process.env), timeoutMs: 10_000, maxOutputBytes: 1024 * 1024 };
 }
 
 function sandbox(overrides: Partial<SandboxConfig> = {}): SandboxConfig {

@@ -22,6 +22,8 @@ export interface RepairRequest {
   failedStep: string;
   error: string;
   completed: { description: string; outputExcerpt: string }[];
+  /** The last lines of the failed step's stdout and stderr, when it kept them. */
+  outputTail?: string;
 }
 
 export type RepairPromptOptions = Omit<DecomposePromptOptions, 'facts'>;
@@ -60,7 +62,8 @@ export function buildRepairPrompt(repair: RepairRequest, options: RepairPromptOp
   const sections = [
     `Original request: "${repair.originalRequest}"`,
     `What already succeeded (do NOT redo):\n${done}`,
-    `Failed step: ${repair.failedStep}\nActual error: ${repair.error}`,
+    `Failed step: ${repair.failedStep}\nActual error: ${repair.error}` +
+      (repair.outputTail ? `\nLast output of the failed step:\n${repair.outputTail}` : ''),
     ...rosterSections(options, 'shell steps run through sh -c and are not limited by this list'),
   ];
   return { systemPrompt: repairSystemPrompt(options.catalogue), userMessage: sections.join('\n\n') };
