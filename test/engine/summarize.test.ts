@@ -3,6 +3,7 @@ import { TaskGraph } from '../../src/engine/graph.js';
 import type { Phase, Step, StepRun, Task, Tier } from '../../src/engine/model.js';
 import { formatPlanForApproval, summarizeTask } from '../../src/engine/summarize.js';
 import { firstLineSummary } from '../../src/engine/text.js';
+import { testCatalogue } from '../helpers/catalogue.js';
 
 const TASK_ID = '0f8c2a52-7a3e-4c1b-9d55-1f2e3a4b5c6d';
 
@@ -39,7 +40,7 @@ function summary(task: Task): string {
 }
 
 function plan(task: Task): string {
-  return formatPlanForApproval(task, TaskGraph.from(task.steps));
+  return formatPlanForApproval(task, TaskGraph.from(task.steps), testCatalogue());
 }
 
 /** The seed's test_steps(): research then execute, the second after the first. */
@@ -115,7 +116,7 @@ describe('summarizeTask before execution', () => {
   it('says "1 step" for a one-step plan', () => {
     const one = makeTask('awaiting_approval', [step('s1', 'Only this')]);
     expect(summary(one)).toBe('Awaiting approval: "Ship it" — 1 step in plan');
-    expect(formatPlanForApproval(one, TaskGraph.from(one.steps)).split('\n')[1]).toBe('1 step:');
+    expect(plan(one).split('\n')[1]).toBe('1 step:');
   });
 });
 
