@@ -60,11 +60,11 @@ function expandCommand(words: string[], io: Io, depth: number): ShellCommand[] {
 }
 
 /** `basename` of each command's program: what a pipeline stage or substitution is known by. */
-export function programNames(commands: readonly ShellCommand[]): string[] {
+function programNames(commands: readonly ShellCommand[]): string[] {
   return commands.map((command) => basename(command.argv[0] ?? ''));
 }
 
-export function readLine(line: string, depth: number): ShellCommand[] {
+function readLine(line: string, depth: number): ShellCommand[] {
   if (depth > MAX_DEPTH) throw new ShellLineError(`commands nested more than ${MAX_DEPTH} levels deep`);
   // Variables are kept as written rather than expanded to "" as shell-quote would by default.
   const tokens = parse(prepareLine(line), (name) => `$${name}`);
@@ -108,7 +108,12 @@ class Walker {
       else if (token.op === ')' && nested) break;
       else if (PIPES.has(token.op)) end(true);
       else if (SEPARATORS.has(token.op) || token.op === ')') end(false);
-      else if (token.op === '(') this.group(current, found, end);
+      else if (token.op === '(') {
+        if (this.functionDefinition(current)) continue;
+        // Words before a subshell are a syntax error in sh; they are taken as a command of their own.
+        if (current.words.length > 0) end(false);
+        current.group.push(...this.subshell(found));
+      }
       else if (SUBSTITUTIONS.has(token.op)) current.words.push(this.substitution(token.op, current, found));
       else this.redirect(token.op, current, found);
     }
@@ -138,17 +143,19 @@ class Walker {
     return `${op}…)`;
   }
 
-  /** `( … )` is a subshell; `name ( )` right after a word defines a function, whose body follows. */
-  private group(current: Draft, found: ShellCommand[], end: (pipe: boolean) => void): void {
-    if (current.words.length > 0 && this.peekOp(')')) {
-      this.#at += 1;
-      current.words = [];
-      return;
-    }
-    if (current.words.length > 0) end(false);
+  /** `name ( )` right after a word defines a function: the name runs nothing, the body follows. */
+  private functionDefinition(current: Draft): boolean {
+    if (current.words.length === 0 || !this.peekOp(')')) return false;
+    this.#at += 1;
+    current.words = [];
+    return true;
+  }
+
+  /** The commands of a `( … )` subshell; returns their programs, which feed a pipe after it. */
+  private subshell(found: ShellCommand[]): string[] {
     const inner = this.sequence(true);
     found.push(...inner);
-    current.group.push(...programNames(inner));
+    return programNames(inner);
   }
 
   private redirect(op: string, current: Draft, found: ShellCommand[]): void {

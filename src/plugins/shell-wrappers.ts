@@ -79,13 +79,11 @@ export function innerCommands(argv: readonly string[]): Inner[] {
 function wrapped(program: string, args: string[], wrapper: Wrapper): Inner[] {
   const values = new Set(wrapper.values ?? []);
   const lookups = new Set(wrapper.lookups ?? []);
-  if (program === 'env') {
-    const split = optionLine(args, ['-S', '--split-string']);
-    if (split.length > 0) return split;
-  }
   let at = 0;
   while (at < args.length) {
     const arg = args[at] ?? '';
+    // `env -S 'cmd args'` splits its value into the command line.
+    if (program === 'env' && /^(-S|--split-string)/.test(arg)) return [splitLine(arg, args.slice(at + 1))];
     if (arg === '--') {
       at += 1;
       break;
@@ -97,6 +95,13 @@ function wrapped(program: string, args: string[], wrapper: Wrapper): Inner[] {
   }
   const command = args.slice(at + (wrapper.positional ?? 0));
   return command.length > 0 ? [command] : [];
+}
+
+/** The line `env -S` runs: its value (`-S 'cmd a'`, `-S'cmd a'`, `--split-string=…`) and any words after it. */
+function splitLine(option: string, rest: string[]): string {
+  if (option === '-S' || option === '--split-string') return rest.join(' ');
+  const value = option.startsWith('--') ? option.slice(option.indexOf('=') + 1) : option.slice(2);
+  return [value, ...rest].join(' ');
 }
 
 /** `sh -c 'line'`, also written `bash -lc`, `sh -e -c`, `bash --norc -c`. */
