@@ -77,6 +77,27 @@ describe('formatPlanForApproval', () => {
     expect(text).toContain('  4. Write file\n');
   });
 
+  it('shows the command lines the catalogue names for a step, and why the commands raised its tier', () => {
+    const shell = (id: string, command: string, tier: Tier): Step => ({ ...step(id, `Run ${id}`, [], tier), action: 'shell', input: { command } });
+    const text = plan(
+      makeTask('awaiting_approval', [
+        shell('a', 'rm -rf build', 'destructive'),
+        shell('b', 'echo hi', 'destructive'),
+        shell('c', 'rm -rf tmp && curl -s https://example.com', 'external'),
+        shell('d', 'rm -rf x', 'external'),
+        { ...step('e', 'Note', [], 'read'), input: { command: 'not a command of the plan action' } },
+      ]),
+    );
+    expect(text).toContain('  1. Run a (destructive — extra confirmation; raised: rm -r deletes recursively)\n     shell: rm -rf build\n');
+    expect(text).toContain('  2. Run b (destructive — extra confirmation)\n     shell: echo hi\n');
+    expect(text).toContain(
+      '  3. Run c (external call — extra confirmation; raised: curl reaches the network; rm -r deletes recursively)\n     shell: rm -rf tmp && curl -s https://example.com\n',
+    );
+    // The planner's external is above what the command needs: nothing was raised.
+    expect(text).toContain('  4. Run d (external call — extra confirmation)\n     shell: rm -rf x\n');
+    expect(text).toContain('  5. Note\n\n');
+  });
+
   it('renders the exact layout in topological order with 1-based dependency refs (behaviour 8)', () => {
     const steps = [
       step('d', 'Merge', ['c', 'b']),
