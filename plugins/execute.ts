@@ -20,6 +20,9 @@ export function argvCommandPlugin(name: string, description: string): ActionPlug
     description,
     tier: 'execute',
     input: commandInput,
+    commands(input) {
+      return [input.command.trim()];
+    },
     check(input, ctx) {
       if (input.command.trim() === '') {
         return [`command: the step is action "${name}" but has no command — the LLM produced an unrunnable plan`];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActionError, definePlugin } from '../src/plugins/api.js';
+import { ActionError, definePlugin, findForbidden } from '../src/plugins/api.js';
 import { stderrTail } from './execute.js';
 
 /** Runs a command line through `sh -c`: pipes, redirects and && chains allowed. */
@@ -12,8 +12,15 @@ export default definePlugin({
     command: z.string().describe('The shell command line'),
     workdir: z.string().optional().describe('Working directory; defaults to the task working directory'),
   }),
-  check(input) {
-    return input.command.trim() === '' ? ['command: a shell step needs a non-empty command'] : [];
+  commands(input) {
+    return [input.command.trim()];
+  },
+  check(input, ctx) {
+    if (input.command.trim() === '') return ['command: a shell step needs a non-empty command'];
+    const found = findForbidden(input.command, ctx.forbidden ?? []);
+    if (found === undefined) return [];
+    if ('unreadable' in found) return [`command: could not be checked for forbidden binaries (${found.unreadable}); simplify the command line`];
+    return [`command: runs \`${found.program}\`, which \`exec.forbidden\` forbids in every step, including inside pipelines, \`sh -c\` and \`$( )\``];
   },
   async run(input, ctx) {
     const command = input.command.trim();

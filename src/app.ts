@@ -40,6 +40,7 @@ export function createApp(config: Readonly<Config>, options: AppOptions): App {
   const registry = new PluginRegistry(sources, {
     pluginOptions: config.pluginOptions,
     ...(config.exec.allowlist ? { allowlist: config.exec.allowlist } : {}),
+    forbidden: config.exec.forbidden,
   });
   const recorder = new Recorder(store, clock, options.logger);
   const masker = createMasker(config.secretValues);

@@ -29,4 +29,17 @@ export interface ActionCatalogue {
    * ("command: Shell metacharacter | not supported …").
    */
   checkInput(action: string, input: Record<string, unknown>): InputCheck;
+  /** The command lines a step of the action runs with this (checked) input; empty when it runs none. */
+  commands(action: string, input: Record<string, unknown>): string[];
+  /**
+   * The lowest tier such a step may have: the action's own tier, raised by what its command lines
+   * do (deleting recursively, rewriting history, reaching the network). `reasons` say why it is
+   * above the action's tier; empty when it is not.
+   */
+  requiredTier(action: string, input: Record<string, unknown>): RequiredTier;
+}
+
+export interface RequiredTier {
+  tier: Tier;
+  reasons: string[];
 }

@@ -45,7 +45,7 @@ export function createTask(
     runs: new Map(steps.map((s) => [s.id, { state: 'pending' }])),
     version: 0,
   };
-  const planText = formatPlanForApproval(task, graph);
+  const planText = formatPlanForApproval(task, graph, ctx.registry);
   ctx.store.transaction(() => {
     ctx.store.createTask(task, ['planning'], at);
     ctx.recorder.emit('phase', { taskId: task.id, from: 'none', to: 'planning', at });

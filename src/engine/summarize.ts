@@ -1,6 +1,7 @@
 /**
  * The texts a human reads: the plan shown for approval and the summary of a task in any phase.
  */
+import type { ActionCatalogue } from './catalogue.js';
 import type { TaskGraph } from './graph.js';
 import type { Step, StepRun, StepStateName, Task, TaskCounts, Tier } from './model.js';
 import { failureTail } from './text.js';
@@ -13,11 +14,11 @@ const TIER_MARKERS: Readonly<Record<Tier, string>> = {
   read: '',
   write: '',
   execute: '',
-  destructive: ' (destructive — extra confirmation)',
-  external: ' (external call — extra confirmation)',
+  destructive: 'destructive — extra confirmation',
+  external: 'external call — extra confirmation',
 };
 
-export function formatPlanForApproval(task: Task, graph: TaskGraph): string {
+export function formatPlanForApproval(task: Task, graph: TaskGraph, catalogue: ActionCatalogue): string {
   const where = task.context.workdir ? [`Working directory: ${task.context.workdir}`] : [];
   const lines = [`Task plan for: "${task.request}"`, ...where, `${stepCount(graph.size)}:`, ''];
   graph.topologicalOrder().forEach((id, index) => {
@@ -27,10 +28,9 @@ export function formatPlanForApproval(task: Task, graph: TaskGraph): string {
       .map((dependency) => graph.rank(dependency) + 1)
       .sort((a, b) => a - b);
     const after = positions.length === 0 ? '' : ` (after ${positions.map((p) => `#${p}`).join(', ')})`;
-    lines.push(`  ${index + 1}. ${step.description}${TIER_MARKERS[step.tier]}${after}`);
-    const command = step.input['command'];
+    lines.push(`  ${index + 1}. ${step.description}${tierMarker(step, catalogue)}${after}`);
     // The human approves what will run, not only how the planner described it.
-    if (typeof command === 'string' && command.trim() !== '') lines.push(`     ${step.action}: ${clip(command.trim())}`);
+    for (const command of catalogue.commands(step.action, step.input)) lines.push(`     ${step.action}: ${clip(command.trim())}`);
   });
   lines.push(
     '',
@@ -38,6 +38,14 @@ export function formatPlanForApproval(task: Task, graph: TaskGraph): string {
       `(pass taskId when several plans are pending). Task id: ${task.id}`,
   );
   return lines.join('\n');
+}
+
+/** The tier's marker, and why the commands raised it when they decided it ("raised: rm -r deletes recursively"). */
+function tierMarker(step: Step, catalogue: ActionCatalogue): string {
+  const required = catalogue.requiredTier(step.action, step.input);
+  const raised = required.tier === step.tier && required.reasons.length > 0 ? `raised: ${required.reasons.join('; ')}` : '';
+  const parts = [TIER_MARKERS[step.tier], raised].filter((part) => part !== '');
+  return parts.length === 0 ? '' : ` (${parts.join('; ')})`;
 }
 
 /** Counts over the graph's steps; a step without a run record has not started, so it is pending. */

@@ -28,6 +28,8 @@ import type { z } from 'zod';
 
 export { parseCommand, CommandParseError } from './command.js';
 export type { ParsedCommand } from './command.js';
+export { findForbidden } from './forbidden.js';
+export type { ForbiddenMatch } from './forbidden.js';
 export { firstLineSummary } from '../engine/text.js';
 
 /** The plugin API version this server speaks. */
@@ -193,6 +195,8 @@ export interface CheckContext {
   options: Readonly<Record<string, unknown>>;
   /** The binaries `execute`/`test` steps may run; undefined when any is allowed. */
   allowlist?: readonly string[];
+  /** The binaries no step may run (`exec.forbidden`); check command lines with {@link findForbidden}. */
+  forbidden?: readonly string[];
 }
 
 /** A JSON Schema for a plugin's input, for plugins written without zod. */

@@ -1,12 +1,14 @@
-import type { ActionCatalogue, ActionInfo, InputCheck } from '../engine/catalogue.js';
-import { OrchestrateError } from '../errors.js';
+import type { ActionCatalogue, ActionInfo, InputCheck, RequiredTier } from '../engine/catalogue.js';
+import { OrchestrateError, errorMessage } from '../errors.js';
 import type { ActionPlugin } from './api.js';
+import { commandTier } from './command-risk.js';
 import { inputSchemaOf, type InputParse, type InputSchema } from './input-schema.js';
 
-/** Per-plugin options from the config file, and the exec allowlist plan-time checks need. */
+/** Per-plugin options from the config file, and the exec allowlist and forbidden binaries plan-time checks need. */
 export interface RegistryOptions {
   pluginOptions: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   allowlist?: readonly string[];
+  forbidden?: readonly string[];
 }
 
 /** A plugin and the file it came from (built-ins say "built-in"). */
@@ -93,11 +95,37 @@ export class PluginRegistry implements ActionCatalogue {
       problems = plugin?.check?.(parsed.data, {
         options: this.options(action),
         ...(this.#options.allowlist ? { allowlist: this.#options.allowlist } : {}),
+        ...(this.#options.forbidden ? { forbidden: this.#options.forbidden } : {}),
       });
     } catch (error) {
       problems = [`input: the ${action} plugin's check failed: ${error instanceof Error ? error.message : String(error)}`];
     }
     if (problems && problems.length > 0) return { ok: false, problems };
     return { ok: true, input: parsed.data };
+  }
+
+  commands(action: string, input: Record<string, unknown>): string[] {
+    const listed = this.#listCommands(action, input);
+    return 'lines' in listed ? listed.lines : [];
+  }
+
+  requiredTier(action: string, input: Record<string, unknown>): RequiredTier {
+    const floor = this.#entries.get(action)?.plugin.tier;
+    if (floor === undefined) return { tier: 'destructive', reasons: [`unknown action "${action}"`] };
+    const listed = this.#listCommands(action, input);
+    // A step whose commands cannot be listed cannot be vouched for either.
+    if ('error' in listed) return { tier: 'destructive', reasons: [`its command lines could not be listed: ${listed.error}`] };
+    return commandTier(listed.lines, floor);
+  }
+
+  #listCommands(action: string, input: Record<string, unknown>): { lines: string[] } | { error: string } {
+    const plugin = this.#entries.get(action)?.plugin;
+    try {
+      const lines = plugin?.commands?.(input) ?? [];
+      if (!Array.isArray(lines)) return { error: 'commands() did not return an array' };
+      return { lines: lines.filter((line): line is string => typeof line === 'string' && line.trim() !== '') };
+    } catch (error) {
+      return { error: errorMessage(error) };
+    }
   }
 }

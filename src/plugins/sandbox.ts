@@ -2,6 +2,7 @@ import { basename, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ExecError, type Exec, type ExecRequest, type ExecResult } from './api.js';
 import { parseCommand } from './command.js';
+import { findForbidden, findForbiddenArgv, type ForbiddenMatch } from './forbidden.js';
 import { writeRedirect } from './redirect.js';
 import { pick, stepEnvironment } from './step-env.js';
 
@@ -55,6 +56,7 @@ function prepare(request: ExecRequest, config: SandboxConfig) {
     const command = request.command.trim();
     if (!command) throw new ExecError('launch', 'Empty shell command');
     refuseMetadataAddress('sh', [command]);
+    refuseForbidden(findForbidden(command, config.forbidden));
     return { file: 'sh', args: ['-c', command], redirect: undefined, label: 'sh' };
   }
   const fromPlugin = request.argv !== undefined;
@@ -63,9 +65,7 @@ function prepare(request: ExecRequest, config: SandboxConfig) {
   if (file === undefined) throw new ExecError('launch', 'Empty command');
   const bin = basename(file);
   refuseMetadataAddress(bin, [request.command, ...parsed.argv]);
-  if (config.forbidden.some((f) => bin === f || bin.startsWith(`${f}.`))) {
-    throw new ExecError('forbidden', `\`${bin}\` is explicitly forbidden by config and cannot run.`);
-  }
+  refuseForbidden(findForbiddenArgv(parsed.argv, config.forbidden));
   if (!fromPlugin && config.allowlist && !config.allowlist.includes(bin)) {
     throw new ExecError(
       'not_allowed',
@@ -79,6 +79,13 @@ function refuseMetadataAddress(bin: string, texts: readonly string[]): void {
   if (texts.some((text) => text.includes(METADATA_ADDRESS))) {
     throw new ExecError('forbidden', `\`${bin}\` was blocked: the cloud metadata address is off limits.`);
   }
+}
+
+/** Every program of the command counts: `echo hi && dd …`, `sudo dd …` and `sh -c 'dd …'` run dd too. */
+function refuseForbidden(match: ForbiddenMatch | undefined): void {
+  if (match === undefined) return;
+  if ('program' in match) throw new ExecError('forbidden', `\`${match.program}\` is explicitly forbidden by config and cannot run.`);
+  throw new ExecError('forbidden', `The command was refused: it could not be checked for forbidden binaries (${match.unreadable}).`);
 }
 
 interface RawRun {

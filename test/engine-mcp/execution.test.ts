@@ -120,7 +120,8 @@ describe('running steps', () => {
   });
 
   it('fails sandbox refusals with the humanized messages (behaviour 39)', async () => {
-    h = await startHarness({ llm: decliningLlm() });
+    // dd of= is destructive and curl external: both pre-approved here, so that they reach the sandbox.
+    h = await startHarness({ llm: decliningLlm(), config: { autoApproveTiers: ['destructive', 'external'] } });
     const planned = await start(h, 'refused', [
       { description: 'Copy a disk', action: 'execute', command: 'dd if=/dev/zero of=/dev/null count=1' },
       { description: 'Ask the metadata service', action: 'shell', command: 'curl http://169.254.169.254/latest' },

@@ -109,9 +109,9 @@ describe('plan', () => {
     const planned = await h.ok<{ phase: string; steps: Array<Record<string, unknown>> }>('plan', { request: 'count files' });
     expect(planned.phase).toBe('awaiting_approval');
     expect(planned.steps).toEqual([
-      expect.objectContaining({ id: 's1', action: 'plan', tier: 'execute', dependsOn: [], input: { output: '42' } }),
+      expect.objectContaining({ id: 's1', action: 'plan', tier: 'read', dependsOn: [], input: { output: '42' } }),
       expect.objectContaining({ id: 's2', action: 'shell', tier: 'execute', dependsOn: ['s1'], input: { command: 'ls | wc -l' } }),
-      expect.objectContaining({ id: 's3', action: 'notify', tier: 'read', dependsOn: ['s2'], input: { channel: 'default', message: 'done' } }),
+      expect.objectContaining({ id: 's3', action: 'notify', tier: 'external', dependsOn: ['s2'], input: { channel: 'default', message: 'done' } }),
     ]);
     expect(llm.requests).toHaveLength(1);
     expect(llm.requests[0]?.systemPrompt).toContain('ONLY valid JSON');

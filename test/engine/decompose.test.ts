@@ -48,31 +48,63 @@ describe('parseLlmSteps', () => {
     expect(drafts.map((draft) => draft.dependsOn)).toEqual([[], [0], []]);
   });
 
-  it('keeps only non-negative integers in a depends_on array', () => {
-    const [draft] = parseLlmSteps('[{"description":"a","depends_on":[0,"1",null,-1,1.5,{},2,true]}]');
-    expect(draft?.dependsOn).toEqual([0, 2]);
+  it('keeps only non-negative whole numbers in a depends_on array, numerals included', () => {
+    const [draft] = parseLlmSteps('[{"description":"a","depends_on":[0,"1",null,-1,1.5,{},2,true," 3 "]}]');
+    expect(draft?.dependsOn).toEqual([0, 1, 2, 3]);
   });
 
-  it.each(['"0"', '1.5', 'true', '{"0":1}'])('rejects depends_on written as %s', (value) => {
+  it.each([
+    ['"0"', [0]],
+    ['"0, 1"', [0, 1]],
+    ['"[0, 1]"', [0, 1]],
+    ['"0 1"', [0, 1]],
+    ['["0", "1"]', [0, 1]],
+    ['1.0', [1]],
+    ['1.5', []],
+    ['""', []],
+  ])('reads depends_on written as %s', (value, expected) => {
+    const drafts = parseLlmSteps(`[{"description":"a"},{"description":"b"},{"description":"c","depends_on":${value}}]`);
+    expect(drafts[2]?.dependsOn).toEqual(expected);
+  });
+
+  it.each(['true', '{"0":1}', '"after the first"', '"step 1"'])('rejects depends_on written as %s', (value) => {
     const error = rejection(() => parseLlmSteps(`[{"description":"a"},{"description":"b","depends_on":${value}}]`));
     expect(error.code).toBe('PLAN_INVALID');
     expect(error.message).toContain('Failed to parse LLM output: step 2: "depends_on"');
     expect(error.details).toEqual({ step: 2, field: 'depends_on' });
   });
 
-  it.each(['-1', '1.5', '"10"'])('rejects estimated_tokens written as %s', (value) => {
-    const error = rejection(() => parseLlmSteps(`[{"description":"a","estimated_tokens":${value}}]`));
-    expect(error.code).toBe('PLAN_INVALID');
-    expect(error.message).toContain('"estimated_tokens" must be a non-negative integer');
-    expect(error.details).toEqual({ step: 1, field: 'estimated_tokens' });
+  it.each([
+    ['250', 250],
+    ['"250"', 250],
+    ['" 40 "', 40],
+    ['1.5', 2],
+    ['"99.4"', 99],
+    ['-1', 0],
+    ['"-10"', 0],
+    ['"lots"', 0],
+    ['true', 0],
+    ['[100]', 0],
+    ['{"in":1}', 0],
+  ])('repairs estimated_tokens written as %s to %s', (value, expected) => {
+    expect(parseLlmSteps(`[{"description":"a","estimated_tokens":${value}}]`)[0]?.estimatedTokens).toBe(expected);
   });
 
-  it('rejects an array or object in a text field, naming step and field', () => {
-    const error = rejection(() => parseLlmSteps('[{"description":"a"},{"description":"b","command":["ls","-l"]}]'));
+  it('keeps an array or object in an action field as written, for the action to judge', () => {
+    const [, draft] = parseLlmSteps('[{"description":"a"},{"description":"b","command":["ls","-l"],"notes":{"why":"x"}}]');
+    expect(draft?.fields).toEqual({ command: ['ls', '-l'], notes: { why: 'x' } });
+  });
+
+  it('rejects a description that is not text, naming step and field', () => {
+    const error = rejection(() => parseLlmSteps('[{"description":"a"},{"description":{"text":"b"}}]'));
     expect(error.code).toBe('PLAN_INVALID');
-    expect(error.message).toBe('Failed to parse LLM output: step 2: "command" must be text, not an array');
-    expect(error.details).toEqual({ step: 2, field: 'command' });
-    expect(rejection(() => parseLlmSteps('[{"description":{"text":"b"}}]')).message).toContain('"description" must be text, not an object');
+    expect(error.message).toBe('Failed to parse LLM output: step 2: "description" must be text, not an object');
+    expect(error.details).toEqual({ step: 2, field: 'description' });
+  });
+
+  it('keeps a tier of an odd type as text that names no tier', () => {
+    const drafts = parseLlmSteps('[{"description":"a","tier":["read"]},{"description":"b","tier":{"level":"low"}},{"description":"c","tier":true}]');
+    expect(drafts.map((draft) => draft.tier)).toEqual(['["read"]', '{"level":"low"}', 'true']);
   });
 
   it('rejects a nested input that is not an object', () => {
@@ -288,16 +320,52 @@ describe('planFromLlmText: tiers', () => {
     ['destructive', 'destructive'],
     ['external', 'external'],
     ['execute', 'execute'],
-    ['READ', 'execute'],
-    [1, 'execute'],
-    [null, 'execute'],
-    [undefined, 'execute'],
-  ])('maps tier %s to %s', (tier, expected) => {
-    expect(plan([{ description: 'd', action: 'shell', command: 'ls', tier }])[0]?.tier).toBe(expected);
+    ['READ', 'read'],
+    ['Write', 'write'],
+    ['Destructive', 'destructive'],
+    ['DESTRUCTIVE', 'destructive'],
+    [' External ', 'external'],
+    ['read-only', 'read'],
+    ['Read_Only', 'read'],
+    ['low', 'read'],
+    ['safe', 'read'],
+    ['info', 'read'],
+    ['medium', 'write'],
+    ['modify', 'write'],
+    ['edit', 'write'],
+    ['exec', 'execute'],
+    ['run', 'execute'],
+    ['command', 'execute'],
+    ['high', 'destructive'],
+    ['High risk', 'destructive'],
+    ['dangerous', 'destructive'],
+    ['critical', 'destructive'],
+    ['irreversible', 'destructive'],
+    ['delete', 'destructive'],
+    ['network', 'external'],
+    ['remote', 'external'],
+    ['internet', 'external'],
+    ['third-party', 'external'],
+    ['API', 'external'],
+  ])('reads tier %j as %s', (tier, expected) => {
+    expect(plan([{ description: 'd', action: 'research', query: 'q', tier }])[0]?.tier).toBe(expected);
   });
 
-  it('downgrades an external notify step to read', () => {
-    expect(plan([{ description: 'Tell me', action: 'notify', tier: 'external' }])[0]?.tier).toBe('read');
+  it.each(['medium-high', 'yes', 'tier 3', 1, true, ['read'], { level: 'low' }])('raises the unknown tier %j to destructive', (tier) => {
+    expect(plan([{ description: 'd', action: 'research', query: 'q', tier }])[0]?.tier).toBe('destructive');
+  });
+
+  it.each([null, undefined, '', '  '])("gives a step without a tier (%j) its action's own tier", (tier) => {
+    const drafts = plan([
+      { description: 'a', action: 'research', tier },
+      { description: 'b', action: 'implement', spec: 'x', tier },
+      { description: 'c', action: 'shell', command: 'ls', tier },
+    ]);
+    expect(drafts.map((draft) => draft.tier)).toEqual(['read', 'write', 'execute']);
+  });
+
+  it('keeps an external notify step external: the planner said so', () => {
+    expect(plan([{ description: 'Tell me', action: 'notify', tier: 'external' }])[0]?.tier).toBe('external');
   });
 });
 
@@ -373,8 +441,45 @@ describe('planFromLlmText: a messy realistic reply', () => {
     expect(drafts).toEqual([
       { description: 'Check the Node version', action: 'shell', dependsOn: [], tier: 'read', input: { command: 'node --version' }, estimatedTokens: 0 },
       { description: 'Run the test suite', action: 'test', dependsOn: [0], tier: 'execute', input: { command: 'npm test' }, estimatedTokens: 0 },
-      { description: 'Report the result', action: 'notify', dependsOn: [1], tier: 'read', input: { channel: '1', message: 'Report the result' }, estimatedTokens: 0 },
+      { description: 'Report the result', action: 'notify', dependsOn: [1, 0], tier: 'external', input: { channel: '1', message: 'Report the result' }, estimatedTokens: 0 },
     ]);
+  });
+});
+
+describe('planFromLlmText: numbers written as text and other cosmetic slips', () => {
+  it('repairs string numbers, fractional and negative estimates and odd extra fields into a valid plan', () => {
+    const reply = [
+      'Here you go:',
+      '```json',
+      JSON.stringify([
+        { description: 'Look up the release notes', action: 'research', query: 'release notes', estimated_tokens: '250', tier: 'Read' },
+        { description: 'Draft the summary', action: 'plan', output: 'summary', depends_on: '0', estimated_tokens: 120.6, rationale: { why: 'needed' } },
+        { description: 'Check the build', action: 'shell', command: 'ls dist', depends_on: ['0', '1'], estimated_tokens: -5, notes: ['a', 'b'] },
+        { description: 'Review it', action: 'review', artifact: 'summary', depends_on: '1, 2', estimated_tokens: 'a few hundred', tier: { level: 'low' } },
+      ]),
+      '```',
+    ].join('\n');
+    const drafts = planFromLlmText(reply, testCatalogue());
+    expect(drafts.map((draft) => [draft.action, draft.dependsOn, draft.estimatedTokens, draft.tier])).toEqual([
+      ['research', [], 250, 'read'],
+      ['plan', [0], 121, 'read'],
+      ['shell', [0, 1], 0, 'execute'],
+      ['review', [1, 2], 0, 'destructive'],
+    ]);
+    expect(drafts[2]?.input).toEqual({ command: 'ls dist' });
+  });
+
+  it('still refuses a step without a description', () => {
+    const error = rejection(() => plan([{ description: 'a', action: 'research' }, { action: 'shell', command: 'ls', estimated_tokens: '5' }]));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.details).toMatchObject({ step: 2, field: 'description' });
+  });
+
+  it('refuses an array in a field the action declares, naming step and field', () => {
+    const error = rejection(() => plan([{ description: 'a', action: 'shell', command: ['ls', '-l'] }]));
+    expect(error.code).toBe('PLAN_INVALID');
+    expect(error.message).toMatch(/^step 1 \("a"\): command: /);
+    expect(error.details).toMatchObject({ step: 1, field: 'command' });
   });
 });
 

@@ -37,6 +37,8 @@ function catalogue(names: string[] = NAMES): ActionCatalogue {
     info: (name) => infos.find((entry) => entry.name === name),
     list: () => infos,
     checkInput: (_action, input) => ({ ok: true, input }),
+    commands: () => [],
+    requiredTier: (name) => ({ tier: infos.find((entry) => entry.name === name)?.tier ?? 'destructive', reasons: [] }),
   };
 }
 
@@ -165,8 +167,8 @@ describe('buildRepairPrompt', () => {
     const reply = '```json\n[{"description":"Try another tool","action":"shell","command":"mutool draw a.pdf"},{"description":"Tell the user","action":"notify","tier":"external"}]\n```';
     const drafts = planFromLlmText(reply, catalogue());
     expect(drafts.map((draft) => [draft.action, draft.dependsOn, draft.tier])).toEqual([
-      ['shell', [], 'execute'],
-      ['notify', [0], 'read'],
+      ['shell', [], 'read'],
+      ['notify', [0], 'external'],
     ]);
   });
 });

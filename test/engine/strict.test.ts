@@ -29,6 +29,25 @@ describe('validateHostDrafts: accepted plans', () => {
     expect(drafts.map((draft) => draft.tier)).toEqual(['write', 'execute']);
   });
 
+  it.each([
+    ['READ', 'read'],
+    ['Execute', 'execute'],
+    ['Destructive', 'destructive'],
+    ['DESTRUCTIVE', 'destructive'],
+    ['high', 'destructive'],
+    ['irreversible', 'destructive'],
+    ['read-only', 'read'],
+    ['medium', 'write'],
+    ['run', 'execute'],
+    ['third-party', 'external'],
+  ])('reads the tier %j as %s, like the LLM path', (tier, expected) => {
+    expect(validate([ok('a', { tier })])[0]?.tier).toBe(expected);
+  });
+
+  it("treats an empty tier as none: the action's own", () => {
+    expect(validate([ok('a', { tier: ' ' })])[0]?.tier).toBe('execute');
+  });
+
   it('keeps an explicit external tier on notify', () => {
     expect(validate([{ description: 'Post it', action: 'notify', tier: 'external' }])[0]?.tier).toBe('external');
   });
@@ -137,10 +156,11 @@ describe('validateHostDrafts: rejected plans', () => {
     expect(error.details).toMatchObject({ field: 'depends_on' });
   });
 
-  it.each(['READ', 'Execute', 'high', 1])('rejects the tier %s', (tier) => {
+  it.each(['medium-high', 'yes', 1, true, ['read'], { level: 'high' }])('rejects the tier %j, which names no tier', (tier) => {
     const error = rejection(() => validate([ok('a', { tier })]));
     expect(error.code).toBe('PLAN_INVALID');
     expect(error.message).toContain('tier: must be one of read, write, execute, destructive, external');
+    expect(error.message).toContain('"high" (destructive)');
     expect(error.details).toEqual({ step: 1, index: 0, field: 'tier' });
   });
 

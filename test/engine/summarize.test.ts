@@ -3,6 +3,7 @@ import { TaskGraph } from '../../src/engine/graph.js';
 import type { Phase, Step, StepRun, Task, Tier } from '../../src/engine/model.js';
 import { formatPlanForApproval, summarizeTask } from '../../src/engine/summarize.js';
 import { firstLineSummary } from '../../src/engine/text.js';
+import { testCatalogue } from '../helpers/catalogue.js';
 
 const TASK_ID = '0f8c2a52-7a3e-4c1b-9d55-1f2e3a4b5c6d';
 
@@ -39,7 +40,7 @@ function summary(task: Task): string {
 }
 
 function plan(task: Task): string {
-  return formatPlanForApproval(task, TaskGraph.from(task.steps));
+  return formatPlanForApproval(task, TaskGraph.from(task.steps), testCatalogue());
 }
 
 /** The seed's test_steps(): research then execute, the second after the first. */
@@ -74,6 +75,27 @@ describe('formatPlanForApproval', () => {
     expect(text).toContain('  3. Post to Slack (external call — extra confirmation)');
     expect(text).toContain('  1. Read notes\n');
     expect(text).toContain('  4. Write file\n');
+  });
+
+  it('shows the command lines the catalogue names for a step, and why the commands raised its tier', () => {
+    const shell = (id: string, command: string, tier: Tier): Step => ({ ...step(id, `Run ${id}`, [], tier), action: 'shell', input: { command } });
+    const text = plan(
+      makeTask('awaiting_approval', [
+        shell('a', 'rm -rf build', 'destructive'),
+        shell('b', 'echo hi', 'destructive'),
+        shell('c', 'rm -rf tmp && curl -s https://example.com', 'external'),
+        shell('d', 'rm -rf x', 'external'),
+        { ...step('e', 'Note', [], 'read'), input: { command: 'not a command of the plan action' } },
+      ]),
+    );
+    expect(text).toContain('  1. Run a (destructive — extra confirmation; raised: rm -r deletes recursively)\n     shell: rm -rf build\n');
+    expect(text).toContain('  2. Run b (destructive — extra confirmation)\n     shell: echo hi\n');
+    expect(text).toContain(
+      '  3. Run c (external call — extra confirmation; raised: curl reaches the network; rm -r deletes recursively)\n     shell: rm -rf tmp && curl -s https://example.com\n',
+    );
+    // The planner's external is above what the command needs: nothing was raised.
+    expect(text).toContain('  4. Run d (external call — extra confirmation)\n     shell: rm -rf x\n');
+    expect(text).toContain('  5. Note\n\n');
   });
 
   it('renders the exact layout in topological order with 1-based dependency refs (behaviour 8)', () => {
@@ -115,7 +137,7 @@ describe('summarizeTask before execution', () => {
   it('says "1 step" for a one-step plan', () => {
     const one = makeTask('awaiting_approval', [step('s1', 'Only this')]);
     expect(summary(one)).toBe('Awaiting approval: "Ship it" — 1 step in plan');
-    expect(formatPlanForApproval(one, TaskGraph.from(one.steps)).split('\n')[1]).toBe('1 step:');
+    expect(plan(one).split('\n')[1]).toBe('1 step:');
   });
 });
 

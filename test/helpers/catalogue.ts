@@ -3,6 +3,7 @@ import type { ActionCatalogue, ActionInfo, InputCheck } from '../../src/engine/c
 import type { Tier } from '../../src/engine/model.js';
 import { OrchestrateError } from '../../src/errors.js';
 import { CommandParseError, parseCommand } from '../../src/plugins/command.js';
+import { commandTier } from '../../src/plugins/command-risk.js';
 
 interface TestAction {
   info: ActionInfo;
@@ -41,7 +42,15 @@ export function testCatalogue(options: { allowlist?: string[]; agents?: string[]
       if (!entry) return { ok: false, problems: [`action: unknown action ${name}`] };
       return checkInput(entry, input, options);
     },
+    commands: (name, input) => commandsOf(name, input),
+    requiredTier: (name, input) => commandTier(commandsOf(name, input), byName.get(name)?.info.tier ?? 'destructive'),
   };
+}
+
+/** Like the built-in command actions: a shell, execute or test step runs its `command`. */
+function commandsOf(name: string, input: Record<string, unknown>): string[] {
+  const command = input['command'];
+  return ['shell', 'execute', 'test'].includes(name) && typeof command === 'string' && command.trim() !== '' ? [command.trim()] : [];
 }
 
 function checkInput(entry: TestAction, input: Record<string, unknown>, options: { allowlist?: string[]; agents?: string[] }): InputCheck {

@@ -170,6 +170,28 @@ describe('sandbox: refusals', () => {
     expect((await refusal(exec()({ mode: 'argv', command: 'mkfs.ext4 /dev/null' }))).kind).toBe('forbidden');
   });
 
+  it('refuses a forbidden binary anywhere in a shell line, before anything of the line runs', async () => {
+    const text = '`dd` is explicitly forbidden by config and cannot run.';
+    for (const command of [
+      `touch ${join(dir, 'ran')} && dd if=/dev/zero of=x count=1`,
+      `touch ${join(dir, 'ran')}; sh -c 'dd if=/dev/zero of=x count=1'`,
+      `echo $(touch ${join(dir, 'ran')}; dd if=/dev/zero of=x count=1)`,
+      'sudo -n dd if=/dev/zero of=x count=1',
+    ]) {
+      expect(await refusal(exec()({ mode: 'shell', command }))).toEqual({ kind: 'forbidden', message: text });
+    }
+    expect((await refusal(exec()({ mode: 'shell', command: 'echo `mkfs.ext4 /dev/null`' }))).message).toBe('`mkfs.ext4` is explicitly forbidden by config and cannot run.');
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+    await expect(exec()({ mode: 'shell', command: 'echo dd' })).resolves.toMatchObject({ exitCode: 0, stdout: 'dd\n' });
+  });
+
+  it('refuses a forbidden binary behind a wrapper in argv mode', async () => {
+    expect(await refusal(exec()({ mode: 'argv', command: 'timeout 5 dd if=/dev/zero of=x count=1' }))).toEqual({
+      kind: 'forbidden',
+      message: '`dd` is explicitly forbidden by config and cannot run.',
+    });
+  });
+
   it('blocks the cloud metadata address in any argument, in both modes', async () => {
     expect(await refusal(exec()({ mode: 'argv', command: 'curl http://169.254.169.254/latest/meta-data' }))).toEqual({
       kind: 'forbidden',

@@ -128,7 +128,8 @@ describe('plan → approve → status (host-written plan)', () => {
     const planned = await h.ok('plan', { request: 'find x' });
     expect(planned.steps).toHaveLength(2);
     expect(planned.steps[1].dependsOn).toEqual([planned.steps[0].id]);
-    expect(planned.steps[1].tier).toBe('execute');
+    // A tier that names none (1) is raised to destructive, never guessed lower.
+    expect(planned.steps[1].tier).toBe('destructive');
   });
 
   it('rejects unknown task ids with TASK_NOT_FOUND', async () => {

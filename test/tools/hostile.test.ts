@@ -171,7 +171,7 @@ describe('plans written by the caller are validated strictly', () => {
     ['an empty action', [{ description: 'Do something', action: '  ' }], 'action', 1],
     ['an empty description', [{ description: '', action: 'plan', output: 'x' }], 'description', 1],
     ['a blank description', [planStep(), { description: '   ', action: 'plan', output: 'x' }], 'description', 2],
-    ['tier "READ"', [{ ...planStep(), tier: 'READ' }], 'tier', 1],
+    ['tier "medium-high", which names no tier', [{ ...planStep(), tier: 'medium-high' }], 'tier', 1],
     ['negative estimated_tokens', [{ ...planStep(), estimated_tokens: -5 }], 'estimated_tokens', 1],
     ['an empty shell command', [{ description: 'Run', action: 'shell', command: '' }], 'command', 1],
     ['a blank shell command', [{ description: 'Run', action: 'shell', input: { command: '   ' } }], 'command', 1],

@@ -23,7 +23,7 @@ describe.each<TransportKind>(['streamable', 'sse'])('the %s transport', (kind) =
       decompose: [
         fenced([
           { description: 'Look up vitest 4', action_type: 'research', query: 'vitest 4 changes', depends_on: null, tier: 'read' },
-          { description: 'Note it', action_type: 'shell', command: 'echo noted', depends_on: 0, tier: 1 },
+          { description: 'Note it', action_type: 'shell', command: 'echo noted', depends_on: 0, tier: 'Execute' },
         ]),
       ],
       research: ['\n\n  Vitest 4 drops the old pool options.  \nMore detail follows.'],

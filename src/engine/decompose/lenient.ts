@@ -5,8 +5,9 @@
  */
 import { OrchestrateError, type ErrorCode } from '../../errors.js';
 import type { ActionCatalogue, ActionInfo } from '../catalogue.js';
-import { TIERS, type Tier } from '../model.js';
+import type { Tier } from '../model.js';
 import { parseLlmSteps, type RawDraft } from './parse.js';
+import { readTier } from './tier-names.js';
 import type { PlanOptions, PlannedDraft } from './types.js';
 
 /** Actions that work on what the step before them produced, so a missing link is assumed. */
@@ -38,17 +39,19 @@ function planStep(raw: RawDraft, step: number, catalogue: ActionCatalogue): Plan
     description,
     action,
     dependsOn: raw.dependsOn,
-    tier: llmTier(raw.tier, action),
+    tier: llmTier(raw.tier, info),
     input: checkedInput(catalogue, action, input, step, description),
     estimatedTokens: raw.estimatedTokens,
   };
 }
 
-/** Case-sensitive: anything unrecognised (including "execute") is execute. */
-function llmTier(raw: string | undefined, action: string): Tier {
-  const tier = TIERS.find((candidate) => candidate === raw && candidate !== 'execute') ?? 'execute';
-  // Telling the user about the task is not an outside effect, whatever the LLM called it.
-  return action === 'notify' && tier === 'external' ? 'read' : tier;
+/**
+ * A tier left out is the action's own; one written in any spelling counts as written; one that
+ * names no tier is raised to destructive, since a guess must never be lower than what was meant.
+ */
+function llmTier(raw: string | undefined, info: ActionInfo): Tier {
+  if (raw === undefined || raw.trim() === '') return info.tier;
+  return readTier(raw) ?? 'destructive';
 }
 
 /** Keeps only earlier, distinct dependencies, so an LLM plan can never reach the graph with a cycle. */

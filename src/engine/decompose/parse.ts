@@ -10,6 +10,7 @@ export interface RawDraft {
   description?: string;
   action?: string;
   actionType?: string;
+  /** As written when text, a number or a boolean; an array or object is kept as its JSON (no tier). */
   tier?: string;
   dependsOn: number[];
   estimatedTokens: number;
@@ -52,49 +53,76 @@ function parseStep(element: unknown, step: number): RawDraft {
     description: textField(element, 'description', step),
     action: textField(element, 'action', step),
     actionType: textField(element, 'action_type', step),
-    tier: textField(element, 'tier', step),
+    tier: tierText(element['tier']),
     dependsOn: dependsOn(element['depends_on'], step),
-    estimatedTokens: estimatedTokens(element['estimated_tokens'], step),
+    estimatedTokens: estimatedTokens(element['estimated_tokens']),
     fields: {},
   };
   const input = element['input'];
   if (isRecord(input)) draft.input = input;
   else if (input !== undefined && input !== null) throw parseError(`step ${step}: "input" must be an object`, { step, field: 'input' });
   for (const [key, value] of Object.entries(element)) {
-    if (STEP_KEYS.has(key)) continue;
-    const field = TEXT_FIELDS.has(key) ? textField(element, key, step) : value;
-    if (field !== undefined && field !== null) draft.fields[key] = field;
+    if (STEP_KEYS.has(key) || value === undefined || value === null) continue;
+    if (!TEXT_FIELDS.has(key)) draft.fields[key] = value;
+    // An array or object stays as written: it matters only if the action declares the field, and
+    // then the action's schema rejects it, naming the field.
+    else if (value !== '') draft.fields[key] = looseText(value) ?? value;
   }
   return draft;
 }
 
 function textField(element: Record<string, unknown>, field: string, step: number): string | undefined {
   const value = element[field];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const text = looseText(value);
+  if (text !== undefined || value === undefined || value === null || value === '') return text;
   throw parseError(`step ${step}: "${field}" must be text, not ${Array.isArray(value) ? 'an array' : 'an object'}`, {
     step,
     field,
   });
 }
 
+/** A tier written as an array or object names no tier; its JSON text keeps it from counting as left out. */
+function tierText(value: unknown): string | undefined {
+  const text = looseText(value);
+  return text === undefined && typeof value === 'object' && value !== null ? JSON.stringify(value) : text;
+}
+
+/** Text, numbers and booleans as text; undefined for nothing and for arrays or objects. */
+function looseText(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/**
+ * Indices as numbers or numerals, alone, in an array or in a list ("0, 1"); values that are not
+ * whole non-negative numbers are dropped. Anything else says nothing readable about order.
+ */
 function dependsOn(value: unknown, step: number): number[] {
-  if (value === undefined || value === null) return [];
-  if (isIndex(value)) return [value];
-  if (Number.isInteger(value)) return [];
-  if (Array.isArray(value)) return value.filter(isIndex);
+  if (value === undefined || value === null || value === '') return [];
+  if (typeof value === 'number') return indices([value]);
+  if (Array.isArray(value)) return indices(value);
+  if (typeof value === 'string' && INDEX_LIST.test(value)) return indices(value.match(/\d+/g) ?? []);
   throw parseError(`step ${step}: "depends_on" must be an array of step indices`, { step, field: 'depends_on' });
 }
 
-function estimatedTokens(value: unknown, step: number): number {
-  if (value === undefined || value === null) return 0;
-  if (isIndex(value)) return value;
-  throw parseError(`step ${step}: "estimated_tokens" must be a non-negative integer`, { step, field: 'estimated_tokens' });
+const INDEX_LIST = /^\s*\[?\s*(\d+\s*([,;\s]\s*\d+\s*)*)?\]?\s*$/;
+
+function indices(values: unknown[]): number[] {
+  return values.map(toNumber).filter((value): value is number => value !== undefined && Number.isInteger(value) && value >= 0);
 }
 
-function isIndex(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+/** An estimate is cosmetic: rounded when fractional, 0 when negative or unreadable, never an error. */
+function estimatedTokens(value: unknown): number {
+  const number = toNumber(value);
+  return number === undefined || !Number.isFinite(number) || number < 0 ? 0 : Math.round(number);
+}
+
+function toNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value);
+  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -7,6 +7,7 @@ import type { ActionCatalogue } from '../catalogue.js';
 import { TIERS, type Tier } from '../model.js';
 import { checkedInput, gatherInput, stepError, unknownActionError } from './lenient.js';
 import { STEP_KEYS } from './parse.js';
+import { readTier, tierSpellingHint } from './tier-names.js';
 import type { PlannedDraft } from './types.js';
 
 type Fail = (field: string, text: string) => OrchestrateError;
@@ -71,10 +72,11 @@ function dependencies(value: unknown, index: number, count: number, fail: Fail):
   return deps;
 }
 
+/** Spelled as the LLM path reads it; a tier that names none is refused so the caller can fix it. */
 function hostTier(value: unknown, fallback: Tier, fail: Fail): Tier {
-  if (value === undefined || value === null) return fallback;
-  const tier = TIERS.find((candidate) => candidate === value);
-  if (!tier) throw fail('tier', `tier: must be one of ${TIERS.join(', ')} (got ${JSON.stringify(value)})`);
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return fallback;
+  const tier = typeof value === 'string' ? readTier(value) : undefined;
+  if (!tier) throw fail('tier', `tier: must be one of ${TIERS.join(', ')} — ${tierSpellingHint()} (got ${JSON.stringify(value)})`);
   return tier;
 }
 

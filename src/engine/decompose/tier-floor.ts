@@ -3,14 +3,15 @@ import { TIERS, type Tier } from '../model.js';
 import type { PlannedDraft } from './types.js';
 
 /**
- * A step never runs below its action's own tier: a planner may raise a tier (a shell step that
- * deletes data is destructive) but not lower it — a shell step marked "read" still runs commands,
- * and the tier is what the plan text and the confirmation gate go by.
+ * A step's tier is the highest of what its planner wrote, its action's own tier and what its
+ * command lines need (a shell step that deletes a tree is destructive, one that pushes is
+ * external). A planner may raise a tier but never lower it: the tier is what the plan text and
+ * the confirmation gate go by. Every plan path — LLM, host-written, replans — passes through here.
  */
 export function withTierFloor(drafts: PlannedDraft[], catalogue: ActionCatalogue): PlannedDraft[] {
   return drafts.map((draft) => {
-    const floor = catalogue.info(draft.action)?.tier;
-    return floor && rank(floor) > rank(draft.tier) ? { ...draft, tier: floor } : draft;
+    const floor = catalogue.requiredTier(draft.action, draft.input).tier;
+    return rank(floor) > rank(draft.tier) ? { ...draft, tier: floor } : draft;
   });
 }
 
