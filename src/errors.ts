@@ -28,6 +28,9 @@ export const ERROR_CODES = {
   APPROVAL_DISMISSED: 'The user closed the approval form without deciding; nothing changed. Ask the user, then call approve again.',
   APPROVAL_TIMEOUT: 'The user did not answer the approval form in time; nothing changed. Ask the user, then call approve again.',
   ELICITATION_FAILED: 'The client could not show the approval form or answered it with an error; nothing changed.',
+  REQUEST_TOO_LARGE:
+    'The message is larger than the server accepts (4 MiB); nothing was done. Send less in one call: split a big plan ' +
+    'into several tasks, or write large inputs to files and pass their paths.',
   INTERNAL_ERROR: 'Unexpected server error; see the server log.',
 } as const;
 

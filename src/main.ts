@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Logger } from 'pino';
 import { createApp, type App } from './app.js';
 import { errorMessage, isOrchestrateError } from './errors.js';
@@ -8,6 +7,7 @@ import { loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { createMasker } from './secrets.js';
 import { createServer } from './server.js';
+import { StdioTransport } from './transports/stdio.js';
 
 /**
  * The process entry: the only module that reads argv, env, signals and stdio. Resolves to an exit
@@ -38,13 +38,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
   if (config.transport === 'http') return serveHttp(app, config, logger);
   const { mcp } = createServer({ engine: app.engine, logger, samplingTimeoutMs: config.samplingTimeoutMs });
-  const transport = new StdioServerTransport(process.stdin, protocolOut);
+  const transport = new StdioTransport(process.stdin, protocolOut, { logger });
 
   const shutdown = orderedShutdown(logger, [
     ['the engine and database', () => app.close()],
     ['the stdio transport', () => mcp.close()],
   ]);
-  // The SDK's stdio transport does not end on stdin EOF; an orphaned server would hold the database.
+  // The transport does not end on stdin EOF; an orphaned server would hold the database.
   process.stdin.once('end', () => shutdown('stdin closed'));
   process.stdin.once('close', () => shutdown('stdin closed'));
   process.once('SIGINT', () => shutdown('SIGINT'));

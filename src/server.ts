@@ -45,7 +45,7 @@ export function createServer(deps: ServerDeps): Session {
     {
       title: 'Plan a request',
       description: 'The decomposition prompt the server uses, for hosts that plan with their own model.',
-      argsSchema: { request: z.string().describe('What to do') },
+      argsSchema: { request: z.string().max(100_000).describe('What to do') },
     },
     ({ request }) => {
       const prompt = deps.engine.planningPrompt(request, {});

@@ -2,6 +2,7 @@
  * The texts a human reads: the plan shown for approval and the summary of a task in any phase.
  */
 import type { ActionCatalogue } from './catalogue.js';
+import { clipText } from './clip.js';
 import type { TaskGraph } from './graph.js';
 import type { Step, StepRun, StepStateName, Task, TaskCounts, Tier } from './model.js';
 import { failureTail } from './text.js';
@@ -155,21 +156,48 @@ function report(task: Task, graph: TaskGraph, counts: TaskCounts): string {
   return text.join('\n');
 }
 
+/** Characters per report line, per step entry (a line and any lines under it), and for all step entries. */
+const LINE_CAP = 240;
+const ENTRY_CAP = 1_200;
+const HEAD_CAP = 6_000;
+const LINES_CAP = 9_000;
+
 /**
- * A huge task's report keeps its first lines and its failures, so the text stays far below what
- * hosts accept from a tool; every step is still in the task view and the task resource.
+ * A huge task's report keeps its first lines and its failures, each line clipped and all of them
+ * within a few thousand characters, so the text stays far below what hosts accept from a tool;
+ * every step is still in the task view and the task resource.
  */
 function capLines(lines: string[], failures: string[]): string[] {
-  if (lines.length <= MAX_STEP_LINES) return lines;
-  const head = lines.slice(0, MAX_STEP_LINES);
-  const shown = new Set(head);
-  const laterFailures = failures.filter((line) => !shown.has(line)).slice(0, MAX_STEP_LINES);
+  const head: string[] = [];
+  const shown = new Set<string>();
+  let used = 0;
+  for (const line of lines) {
+    const entry = clipEntry(line);
+    if (head.length === MAX_STEP_LINES || (head.length > 0 && used + entry.length > HEAD_CAP)) break;
+    head.push(entry);
+    shown.add(line);
+    used += entry.length + 1;
+  }
+  if (head.length === lines.length) return head;
+  const laterFailures: string[] = [];
+  for (const line of failures) {
+    if (shown.has(line)) continue;
+    const entry = clipEntry(line);
+    if (laterFailures.length === MAX_STEP_LINES || used + entry.length > LINES_CAP) break;
+    laterFailures.push(entry);
+    used += entry.length + 1;
+  }
   const omitted = lines.length - head.length - laterFailures.length;
   return [
     ...head,
     `  … ${omitted} more step line(s) not shown: page through status with stepOffset, or read the task resource.`,
     ...laterFailures,
   ];
+}
+
+function clipEntry(entry: string): string {
+  const lines = entry.split('\n').map((line) => clipText(line, LINE_CAP));
+  return clipText(lines.join('\n'), ENTRY_CAP);
 }
 
 export function summarizeTask(task: Task, graph: TaskGraph): string {

@@ -1,26 +1,24 @@
+import { clipText, jsonLength } from './clip.js';
 import type { TaskGraph } from './graph.js';
-import { countSteps, DEFAULT_CONFIRMATION_TIMEOUTS, type Step, type Tier, type StepRun, type Task, type TaskCounts } from './model.js';
+import { countSteps, DEFAULT_CONFIRMATION_TIMEOUTS, type Step, type Tier, type Task, type TaskCounts } from './model.js';
+import { stepView, type StepView } from './step-view.js';
 import { summarizeTask } from './summarize.js';
 import { formatDuration } from './text.js';
 
-/** How much stdout a status view carries per step; the full text is in the task resource. */
-export const VIEW_STDOUT_CAP = 4_096;
+export { VIEW_STDOUT_CAP, type StepView } from './step-view.js';
 
-export interface StepView {
-  id: string;
-  action: string;
-  description: string;
-  dependsOn: string[];
-  tier: Step['tier'];
-  state: StepRun['state'];
-  input: Record<string, unknown>;
-  startedAt?: string;
-  finishedAt?: string;
-  summary?: string;
-  error?: string;
-  reason?: string;
-  outputs?: { stdout: string; stderr: string; exitCode: number | null; data: unknown; artifacts: string[]; truncated: boolean };
-}
+/**
+ * What a capped view may take, in characters: its JSON, plus the summary and hints a tool prints
+ * beside it. Steps fill what the rest leaves; a page stops early when they are heavy.
+ */
+export const VIEW_BUDGET = 64_000;
+/** The request as the view shows it, and as the summary quotes it. */
+const REQUEST_CAP = 2_000;
+const SUMMARY_REQUEST_CAP = 300;
+/** Caps of what `awaiting` repeats; the prompt is needed whole only by a host that replans, from the resource. */
+const AWAITING_CAPS = { description: 300, failedStep: 1_000, error: 2_000, prompt: 12_000, confirmations: 20 } as const;
+/** Room kept for the paging and waiting lines a tool adds to its text. */
+const TEXT_ALLOWANCE = 1_000;
 
 export type AwaitingView =
   | { kind: 'plan_approval'; planHash: string; hint: string }
@@ -40,6 +38,8 @@ export interface TaskView {
   steps: StepView[];
   stepsTotal: number;
   stepsOffset: number;
+  /** Where the next page starts, when steps follow the ones shown. */
+  nextStepOffset?: number;
   summaryText: string;
   /** Changes whenever the task does; pass it back as `sinceVersion` to wait for the next change. */
   version: number;
@@ -49,22 +49,28 @@ export interface TaskView {
 export interface ViewOptions {
   stepOffset?: number;
   stepLimit?: number;
-  /** Full outputs, uncapped (the task resource). */
+  /** Everything, uncapped (the task resource). */
   full?: boolean;
   /** The configured per-tier confirmation timeouts, for the hints. */
   confirmationTimeoutsMs?: Readonly<Record<Tier, number>>;
 }
 
-/** The TaskView of product.md §3.2: steps in topological order, outputs capped unless `full`. */
+const SHORT_MARKER = (length: number): string => ` …[${length} chars; see the task resource]`;
+
+/**
+ * The TaskView of product.md §3.2: steps in topological order. Unless `full`, every field is
+ * capped and the page holds as many steps as fit in {@link VIEW_BUDGET}.
+ */
 export function toTaskView(task: Task, graph: TaskGraph, options: ViewOptions = {}): TaskView {
+  const full = options.full ?? false;
   const order = graph.topologicalOrder();
   const offset = Math.max(0, options.stepOffset ?? 0);
-  const limit = options.stepLimit ?? order.length;
-  const steps = order.slice(offset, offset + limit).map((id) => stepView(graph.step(id), task.runs.get(id), options.full ?? false));
-  const awaiting = awaitingOf(task, graph, options.confirmationTimeoutsMs);
-  return {
+  const page = order.slice(offset, offset + (options.stepLimit ?? order.length));
+  const awaiting = awaitingOf(task, graph, options.confirmationTimeoutsMs, full);
+  const clip = (text: string, max: number): string => (full ? text : clipText(text, max, SHORT_MARKER));
+  const view: TaskView = {
     id: task.id,
-    request: task.request,
+    request: clip(task.request, REQUEST_CAP),
     phase: task.phase,
     planHash: task.planHash,
     origin: task.origin,
@@ -72,51 +78,42 @@ export function toTaskView(task: Task, graph: TaskGraph, options: ViewOptions = 
     ...(task.completedAt ? { completedAt: task.completedAt } : {}),
     replanAttempts: task.replanAttempts,
     counts: countSteps(task),
-    steps,
+    steps: [],
     stepsTotal: order.length,
     stepsOffset: offset,
-    summaryText: summarizeTask(task, graph),
+    summaryText: summarizeTask(full ? task : { ...task, request: clip(task.request, SUMMARY_REQUEST_CAP) }, graph),
     version: task.version,
     ...(awaiting.length > 0 ? { awaiting } : {}),
   };
-}
-
-function stepView(step: Step, run: StepRun | undefined, full: boolean): StepView {
-  const view: StepView = {
-    id: step.id,
-    action: step.action,
-    description: step.description,
-    dependsOn: step.dependsOn,
-    tier: step.tier,
-    state: run?.state ?? 'pending',
-    input: step.input,
-  };
-  if (run?.startedAt) view.startedAt = run.startedAt;
-  if (run?.finishedAt) view.finishedAt = run.finishedAt;
-  if (run?.summary !== undefined) view.summary = run.summary;
-  if (run?.error !== undefined) view.error = run.error;
-  if (run?.reason !== undefined) view.reason = run.reason;
-  if (run?.outputs) {
-    const stdout = full ? run.outputs.stdout : cap(run.outputs.stdout);
-    const stderr = full ? run.outputs.stderr : cap(run.outputs.stderr);
-    view.outputs = {
-      stdout,
-      stderr,
-      exitCode: run.outputs.exitCode,
-      data: run.outputs.data,
-      artifacts: run.outputs.artifacts,
-      truncated: run.outputs.truncated === true || stdout !== run.outputs.stdout || stderr !== run.outputs.stderr,
-    };
-  }
+  const budget = full ? Number.POSITIVE_INFINITY : VIEW_BUDGET - fixedCost(view);
+  view.steps = fill(page, budget, (id) => stepView(graph.step(id), task.runs.get(id), full));
+  if (offset + view.steps.length < order.length) view.nextStepOffset = offset + view.steps.length;
   return view;
 }
 
-function cap(text: string): string {
-  if (text.length <= VIEW_STDOUT_CAP) return text;
-  return `${text.slice(0, VIEW_STDOUT_CAP)}\n…[truncated: ${text.length} chars in all; read the task resource for the rest]`;
+/** The view without steps, and the text a tool shows beside it (the summary, the hints). */
+function fixedCost(view: TaskView): number {
+  const hints = (view.awaiting ?? []).reduce((sum, a) => sum + a.hint.length, 0);
+  return jsonLength(view) + view.summaryText.length + hints + TEXT_ALLOWANCE;
 }
 
-function awaitingOf(task: Task, graph: TaskGraph, timeoutsMs?: Readonly<Record<Tier, number>>): AwaitingView[] {
+/** Steps in order while they fit; the first always goes in, so paging moves on. */
+function fill(ids: string[], budget: number, view: (id: string) => StepView): StepView[] {
+  const steps: StepView[] = [];
+  let used = 0;
+  for (const id of ids) {
+    const step = view(id);
+    const cost = budget === Number.POSITIVE_INFINITY ? 0 : jsonLength(step) + 1;
+    if (steps.length > 0 && used + cost > budget) break;
+    steps.push(step);
+    used += cost;
+  }
+  return steps;
+}
+
+function awaitingOf(task: Task, graph: TaskGraph, timeoutsMs: Readonly<Record<Tier, number>> | undefined, full: boolean): AwaitingView[] {
+  const clip = (text: string, max: number): string => (full ? text : clipText(text, max, SHORT_MARKER));
+  let confirmations = 0;
   const awaiting: AwaitingView[] = [];
   if (task.phase === 'awaiting_approval') {
     awaiting.push({
@@ -127,13 +124,16 @@ function awaitingOf(task: Task, graph: TaskGraph, timeoutsMs?: Readonly<Record<T
   }
   for (const [stepId, run] of task.runs) {
     if (run.state !== 'awaiting_confirmation') continue;
+    confirmations += 1;
+    // Steps in state awaiting_confirmation list them all; counts.awaiting says how many.
+    if (!full && confirmations > AWAITING_CAPS.confirmations) continue;
     const step = graph.step(stepId);
     const within = formatDuration(timeoutsMs?.[step.tier] ?? DEFAULT_CONFIRMATION_TIMEOUTS[step.tier] * 1000);
     const via = run.confirmVia ?? 'tool';
     awaiting.push({
       kind: 'step_confirmation',
       stepId,
-      description: step.description,
+      description: clip(step.description, AWAITING_CAPS.description),
       tier: step.tier,
       via,
       hint:
@@ -145,9 +145,13 @@ function awaitingOf(task: Task, graph: TaskGraph, timeoutsMs?: Readonly<Record<T
     });
   }
   if (task.phase === 'awaiting_replan' && task.replanRequest) {
+    const request = task.replanRequest;
     awaiting.push({
       kind: 'replan',
-      ...task.replanRequest,
+      ...request,
+      failedStep: clip(request.failedStep, AWAITING_CAPS.failedStep),
+      error: clip(request.error, AWAITING_CAPS.error),
+      prompt: clip(request.prompt, AWAITING_CAPS.prompt),
       hint: `Write corrective steps following the prompt and call plan { taskId: "${task.id}", steps } before the deadline.`,
     });
   }

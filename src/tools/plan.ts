@@ -6,7 +6,9 @@ import { OrchestrateError } from '../errors.js';
 import { samplingError, samplingParams, samplingText } from '../llm/sampling.js';
 import { defineTool, type ToolExtra, type ToolServices } from './definition.js';
 import { ok } from './result.js';
-import { errorShape, stepDraftShape, stepShape, taskViewShape } from './shapes.js';
+import { taskUri } from '../resources/uris.js';
+import { boundedPlanText, echoedSteps } from './plan-result.js';
+import { errorShape, planContextShape, planStepsShape, stepShape, taskViewShape } from './shapes.js';
 
 export const planTool = defineTool({
   name: 'plan',
@@ -18,22 +20,23 @@ export const planTool = defineTool({
     'plan again with `steps`. With `taskId` and `steps`, sends corrective steps to a task waiting for a replan.',
   inputSchema: {
     request: z.string().min(1).max(100_000).optional().describe('What to do, in plain words (required unless taskId is given)'),
-    steps: z.array(stepDraftShape).min(1).max(1_000).optional().describe('A plan written by you: steps with 0-based depends_on'),
-    context: z
-      .object({
-        facts: z.array(z.string().max(10_000)).max(100).optional().describe('Project facts the planner must treat as true'),
-        workdir: z.string().max(4_096).optional().describe('Absolute working directory for the steps'),
-      })
-      .optional()
-      .describe('Context for planning and execution'),
+    steps: planStepsShape.optional(),
+    context: planContextShape.optional(),
     taskId: z.string().max(200).optional().describe('With steps: the task in phase awaiting_replan these corrective steps are for'),
   },
   outputSchema: {
     phase: z.string().optional().describe('"awaiting_approval", "needs_plan", or the task phase after a replan'),
     taskId: z.string().optional().describe('The new task'),
     planHash: z.string().optional().describe('Fingerprint of the plan; pass it to approve'),
-    planText: z.string().optional().describe('The plan, as text to show the user'),
-    steps: z.array(stepShape).optional().describe('The planned steps'),
+    planText: z
+      .string()
+      .optional()
+      .describe('The plan, as text to show the user (a huge plan shows its first steps and says where the rest is)'),
+    steps: z
+      .array(stepShape)
+      .optional()
+      .describe('The planned steps, fields capped like status; a big plan echoes only its first steps (see stepsTotal)'),
+    stepsTotal: z.number().optional().describe('How many steps the plan has'),
     planningPrompt: z.string().optional().describe('needs_plan: the prompt to plan with'),
     stepSchema: z.record(z.string(), z.unknown()).optional().describe('needs_plan: JSON Schema of the steps array'),
     task: taskViewShape.optional().describe('After a replan: the task'),
@@ -78,11 +81,19 @@ export const planTool = defineTool({
   },
 });
 
-function planned({ task, planText }: PlannedTask) {
+function planned(result: PlannedTask) {
+  const { task } = result;
+  const planText = boundedPlanText(result);
+  const steps = echoedSteps(task.steps);
+  const more =
+    steps.length < task.steps.length
+      ? `\n\n\`steps\` holds the first ${steps.length} of ${task.steps.length} steps, cut to keep this result small; ` +
+        `read ${taskUri(task.id)} for all of them.`
+      : '';
   return ok(
-    { phase: task.phase, taskId: task.id, planHash: task.planHash, planText, steps: task.steps },
+    { phase: task.phase, taskId: task.id, planHash: task.planHash, planText, steps, stepsTotal: task.steps.length },
     `${planText}\n\nShow this plan to the user. Nothing runs until they approve: call approve with taskId ` +
-      `"${task.id}" and planHash "${task.planHash}", or approve with decision "reject".`,
+      `"${task.id}" and planHash "${task.planHash}", or approve with decision "reject".${more}`,
   );
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonBytes } from '../engine/clip.js';
 import { PHASES, STEP_STATES, TIERS } from '../engine/model.js';
 
 /** Output shapes shared by the tools. Every tool output may instead carry `error` (with isError). */
@@ -18,42 +19,81 @@ export const stepDraftShape = z
     action: z.string().max(200).optional().describe('Action (plugin) name, e.g. "shell", "research"'),
     action_type: z.string().max(200).optional().describe('Alias of action'),
     depends_on: z
-      .union([z.array(z.number()), z.number()])
+      .union([z.array(z.number()).max(1_000), z.number()])
       .optional()
       .describe('0-based indices of earlier steps that must complete first'),
-    tier: z.string().optional().describe('read | write | execute | destructive | external'),
+    tier: z.string().max(100).optional().describe('read | write | execute | destructive | external'),
     estimated_tokens: z.number().optional().describe('Estimated LLM tokens the step costs'),
     input: z.record(z.string(), z.unknown()).optional().describe('Action input; action fields may also be written flat on the step'),
   })
   .describe('One step of a plan, written by a model');
 
+/**
+ * The most a plan's steps may hold, as UTF-8 JSON. With the request and context bounds it keeps
+ * any valid `plan` call under 2 MiB, well inside the 4 MiB message limit of every transport.
+ */
+export const MAX_PLAN_BYTES = 1024 * 1024;
+const MAX_CONTEXT_BYTES = 256 * 1024;
+
+/** At most `max` bytes as UTF-8 JSON, with a message that says how big it is. */
+function jsonBytesAtMost<T>(max: number, what: string): (ctx: z.core.ParsePayload<T>) => void {
+  return (ctx) => {
+    const bytes = jsonBytes(ctx.value, max);
+    if (bytes <= max) return;
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message:
+        `${what} are over ${max} bytes as JSON, the most accepted. Split the work into several tasks, ` +
+        'or write large inputs to files and pass their paths.',
+    });
+  };
+}
+
+export const planStepsShape = z
+  .array(stepDraftShape)
+  .min(1)
+  .max(1_000)
+  .check(jsonBytesAtMost(MAX_PLAN_BYTES, 'The steps'))
+  .describe('A plan written by you: steps with 0-based depends_on; at most 1,000 steps and 1 MiB of JSON in all');
+
+export const planContextShape = z
+  .object({
+    facts: z.array(z.string().max(10_000)).max(100).optional().describe('Project facts the planner must treat as true'),
+    workdir: z.string().max(4_096).optional().describe('Absolute working directory for the steps'),
+  })
+  .check(jsonBytesAtMost(MAX_CONTEXT_BYTES, 'The context'))
+  .describe('Context for planning and execution; at most 256 KiB of JSON in all');
+
 export const stepShape = z.looseObject({
   id: z.string().describe('Step id, unique within the task'),
   action: z.string().describe('Action (plugin) name'),
-  description: z.string().describe('What the step does'),
+  description: z.string().describe('What the step does (capped at 1,000 chars in status)'),
   dependsOn: z.array(z.string()).describe('Ids of steps that must complete first'),
   tier: z.enum(TIERS).describe('Risk tier'),
-  input: z.record(z.string(), z.unknown()).describe('Action input'),
+  input: z
+    .record(z.string(), z.unknown())
+    .describe('Action input; in a capped view, input over 2,000 chars of JSON is { truncated: true, preview, bytes }'),
 });
 
 export const stepViewShape = stepShape.extend({
   state: z.enum(STEP_STATES).describe('Step state'),
   startedAt: z.string().optional().describe('ISO time the step started'),
   finishedAt: z.string().optional().describe('ISO time the step finished'),
-  summary: z.string().optional().describe('One-line result'),
-  error: z.string().optional().describe('Why the step failed'),
-  reason: z.string().optional().describe('Why the step was skipped or cancelled'),
+  summary: z.string().optional().describe('One-line result (capped at 1,000 chars)'),
+  error: z.string().optional().describe('Why the step failed (capped at 2,000 chars)'),
+  reason: z.string().optional().describe('Why the step was skipped or cancelled (capped at 1,000 chars)'),
   outputs: z
     .looseObject({
       stdout: z.string(),
       stderr: z.string(),
       exitCode: z.number().nullable(),
-      data: z.unknown(),
-      artifacts: z.array(z.string()),
-      truncated: z.boolean(),
+      data: z.unknown().describe('Structured output; over 2,000 chars of JSON it is { truncated: true, preview, bytes }'),
+      artifacts: z.array(z.string()).describe('Paths or URLs produced (the first 20)'),
+      truncated: z.boolean().describe('Something here was cut; the task resource has it whole'),
     })
     .optional()
-    .describe('What a finished step produced (stdout capped at 4 KiB)'),
+    .describe('What a finished step produced (stdout and stderr capped at 4 KiB each)'),
 });
 
 export const countsShape = z.looseObject({
@@ -80,6 +120,10 @@ export const taskViewShape = z
     steps: z.array(stepViewShape),
     stepsTotal: z.number(),
     stepsOffset: z.number(),
+    nextStepOffset: z
+      .number()
+      .optional()
+      .describe('Set when more steps follow: pass it as stepOffset; a page stops early when its steps are large'),
     summaryText: z.string(),
     version: z.number().describe('Changes whenever the task does; pass it back as sinceVersion'),
     awaiting: z.array(z.looseObject({ kind: z.string() })).optional(),

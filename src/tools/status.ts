@@ -1,10 +1,15 @@
 import { z } from 'zod';
+import { clipText } from '../engine/clip.js';
 import { isTerminalPhase } from '../engine/model.js';
+import { taskUri } from '../resources/uris.js';
 import type { TaskView } from '../engine/view.js';
 import { defineTool } from './definition.js';
 import { whileWaiting } from './progress.js';
 import { ok } from './result.js';
 import { errorShape, taskSummaryShape, taskViewShape } from './shapes.js';
+
+/** Characters of each request in the task list. */
+const LIST_REQUEST_CAP = 300;
 
 export const statusTool = defineTool({
   name: 'status',
@@ -22,7 +27,13 @@ export const statusTool = defineTool({
       .describe('With waitUntil "change": the version you last saw; returns at once if the task has changed since'),
     timeoutSeconds: z.number().min(0).max(50).optional().describe('Longest wait, default 25'),
     stepOffset: z.number().int().min(0).optional().describe('First step to include (topological order)'),
-    stepLimit: z.number().int().min(1).max(1_000).optional().describe('How many steps to include, default 100'),
+    stepLimit: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000)
+      .optional()
+      .describe('How many steps to include, default 100; fewer when they are large (see nextStepOffset)'),
     limit: z.number().int().min(1).max(100).optional().describe('List: how many tasks, default 20'),
     offset: z.number().int().min(0).optional().describe('List: how many tasks to skip'),
   },
@@ -38,7 +49,10 @@ export const statusTool = defineTool({
     if (args.taskId === undefined) {
       const limit = args.limit ?? 20;
       const offset = args.offset ?? 0;
-      const { items, total } = engine.list(limit, offset);
+      const listed = engine.list(limit, offset);
+      const { total } = listed;
+      // A request may be 100,000 chars; a list of them would be megabytes.
+      const items = listed.items.map((t) => ({ ...t, request: clipText(t.request, LIST_REQUEST_CAP) }));
       const more = offset + items.length < total;
       const lines = items.map((t) => `- ${t.id} [${t.phase}] ${t.request.slice(0, 80)}`);
       return ok(
@@ -62,9 +76,13 @@ export const statusTool = defineTool({
 
 function describe(view: TaskView): string {
   const hints = (view.awaiting ?? []).map((a) => `Waiting: ${a.hint}`);
-  const paging =
-    view.stepsOffset + view.steps.length < view.stepsTotal
-      ? [`Showing steps ${view.stepsOffset + 1}–${view.stepsOffset + view.steps.length} of ${view.stepsTotal}; pass stepOffset for more.`]
-      : [];
-  return [view.summaryText, ...hints, ...paging].join('\n\n');
+  return [view.summaryText, ...hints, ...paging(view)].join('\n\n');
+}
+
+function paging(view: TaskView): string[] {
+  if (view.nextStepOffset === undefined) return [];
+  return [
+    `Showing steps ${view.stepsOffset + 1}–${view.nextStepOffset} of ${view.stepsTotal}; call status ` +
+      `{ taskId: "${view.id}", stepOffset: ${view.nextStepOffset} } for the next ones, or read ${taskUri(view.id)} for every step uncut.`,
+  ];
 }

@@ -15,13 +15,20 @@ export interface GuardOptions {
 }
 
 export interface Rejection {
-  status: 401 | 403;
+  status: 400 | 401 | 403;
   message: string;
   headers?: Record<string, string>;
 }
 
 /**
- * Checks every HTTP request before any MCP code sees it: the Host header against DNS rebinding,
+ * Headers that must appear at most once. Node keeps only the first Host or Authorization and joins
+ * repeated others, so a second value would slip past the checks below or pick the wrong session.
+ */
+const SINGLE_HEADERS = new Set(['host', 'authorization', 'origin', 'mcp-session-id']);
+
+/**
+ * Checks every HTTP request before any MCP code sees it: repeated headers that must be single
+ * (400, as HTTP requires for Host), the Host header against DNS rebinding,
  * a present Origin against the allowed ones (a browser page elsewhere must not drive the server),
  * then the bearer token. Returns why a request is refused, or undefined.
  */
@@ -47,6 +54,8 @@ export function createGuard(options: GuardOptions): (req: IncomingMessage) => Re
   };
 
   return (req) => {
+    const repeated = repeatedHeader(req.rawHeaders);
+    if (repeated !== undefined) return { status: 400, message: `Bad Request: more than one ${repeated} header` };
     if (!hostAllowed(req.headers.host)) {
       return { status: 403, message: `Forbidden: Host header "${req.headers.host ?? ''}" is not allowed (DNS rebinding protection)` };
     }
@@ -63,6 +72,18 @@ export function createGuard(options: GuardOptions): (req: IncomingMessage) => Re
     }
     return undefined;
   };
+}
+
+/** The first header of SINGLE_HEADERS that `rawHeaders` (name, value, name, value, …) holds twice. */
+function repeatedHeader(rawHeaders: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] ?? '').toLowerCase();
+    if (!SINGLE_HEADERS.has(name)) continue;
+    if (seen.has(name)) return rawHeaders[i];
+    seen.add(name);
+  }
+  return undefined;
 }
 
 function splitHost(header: string): { name: string; port?: number } | undefined {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { createServer } from '../server.js';
 import type { HttpContext } from './context.js';
-import { sendError } from './respond.js';
+import { readJson, sendBodyError, sendError } from './respond.js';
 import type { HttpSession } from './session-map.js';
 
 /** The path clients POST to; the endpoint event tells them, with their session id. */
@@ -33,9 +33,13 @@ export async function postSseMessage(req: IncomingMessage, res: ServerResponse, 
   if (session.kind !== 'sse') {
     return sendError(res, 400, 'Bad Request: this session belongs to the Streamable HTTP transport; send its messages to /mcp');
   }
+  const body = await readJson(req);
+  if (!body.ok) return sendBodyError(res, body, ctx.logger);
+  // The SDK would read a missing body itself, from a stream that is already drained.
+  if (body.value === null || typeof body.value !== 'object') return sendError(res, 400, 'Bad Request: the body is not a JSON-RPC message');
   const end = ctx.sessions.begin(session);
   try {
-    await (session.transport as SSEServerTransport).handlePostMessage(req, res);
+    await (session.transport as SSEServerTransport).handlePostMessage(req, res, body.value);
   } catch (error) {
     // handlePostMessage has answered already (500 when the event stream is gone).
     ctx.logger.debug({ sessionId, err: error instanceof Error ? error.message : String(error) }, 'legacy SSE message refused');

@@ -1,34 +1,53 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { MAX_MESSAGE_BYTES, tooLargeRpcError } from './message-limit.js';
+
+export interface RpcErrorBody {
+  code: number;
+  message: string;
+  data?: Record<string, unknown>;
+}
 
 /** Answers with a JSON-RPC error body, the shape MCP clients expect from a refused HTTP request. */
 export function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  sendRpcError(res, status, { code: status === 404 ? -32001 : -32000, message }, headers);
+}
+
+export function sendRpcError(res: ServerResponse, status: number, error: RpcErrorBody, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  const code = status === 404 ? -32001 : -32000;
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+  const body = JSON.stringify({ jsonrpc: '2.0', error, id: null });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), ...headers });
+  res.end(body);
 }
 
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+export type JsonBody = { ok: true; value: unknown } | { ok: false; status: 400 | 413; error: RpcErrorBody };
 
-export type JsonBody = { ok: true; value: unknown } | { ok: false; status: 400 | 413; message: string };
-
-/** Reads and parses a JSON request body (the MCP transports take it pre-parsed). */
+/**
+ * Reads and parses a JSON request body (the MCP transports take it pre-parsed). A body over the
+ * message limit is refused as soon as it passes the limit, without reading the rest.
+ */
 export async function readJson(req: IncomingMessage): Promise<JsonBody> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) return { ok: false, status: 413, message: `Request body larger than ${MAX_BODY_BYTES} bytes` };
+    if (size > MAX_MESSAGE_BYTES) return { ok: false, status: 413, error: tooLargeRpcError(undefined) };
     chunks.push(chunk);
   }
   try {
     return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
   } catch {
-    return { ok: false, status: 400, message: 'Parse error: the body is not JSON' };
+    return { ok: false, status: 400, error: { code: -32700, message: 'Parse error: the body is not JSON' } };
   }
+}
+
+/** Answers a body `readJson` refused; the connection closes, as the rest of a too-large body is never read. */
+export function sendBodyError(res: ServerResponse, body: Extract<JsonBody, { ok: false }>, logger: Logger): void {
+  if (body.status === 413) logger.warn({ limit: MAX_MESSAGE_BYTES }, 'HTTP: a request body over the size limit was refused');
+  sendRpcError(res, body.status, body.error, body.status === 413 ? { Connection: 'close' } : {});
 }
 
 /** Calls `onSent` if the response starts with `status` (e.g. an event stream that was accepted). */

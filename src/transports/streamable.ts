@@ -4,7 +4,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { createServer } from '../server.js';
 import type { HttpContext } from './context.js';
-import { onHead, readJson, sendError } from './respond.js';
+import { onHead, readJson, sendBodyError, sendError } from './respond.js';
 import type { HttpSession } from './session-map.js';
 import { StreamGate } from './stream-gate.js';
 
@@ -21,14 +21,18 @@ export async function handleStreamable(req: IncomingMessage, res: ServerResponse
     if (session.kind !== 'streamable') {
       return sendError(res, 400, 'Bad Request: this session belongs to the legacy HTTP+SSE transport; POST its messages to /messages?sessionId=…');
     }
-    return serve(session, req, res, ctx);
+    if (req.method !== 'POST') return serve(session, req, res, ctx);
+    // Read here rather than by the SDK, so a too-large body gets the same coded refusal everywhere.
+    const body = await readJson(req);
+    if (!body.ok) return sendBodyError(res, body, ctx.logger);
+    return serve(session, req, res, ctx, body.value);
   }
   if (req.method !== 'POST') {
     if (req.method === 'GET' || req.method === 'DELETE') return sendError(res, 400, 'Bad Request: Mcp-Session-Id header is required');
     return sendError(res, 405, 'Method not allowed', { Allow: 'GET, POST, DELETE' });
   }
   const body = await readJson(req);
-  if (!body.ok) return sendError(res, body.status, body.message);
+  if (!body.ok) return sendBodyError(res, body, ctx.logger);
   const messages = Array.isArray(body.value) ? body.value : [body.value];
   if (!messages.some((m) => isInitializeRequest(m))) {
     return sendError(res, 400, 'Bad Request: no valid session id; send initialize first');

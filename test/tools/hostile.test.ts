@@ -8,6 +8,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, startHarness, type Harness } from '../helpers/harness.js';
 import { ScriptedLlm } from '../helpers/llm.js';
+import { readJson, taskUri } from '../resources/helpers.js';
 
 const llm = new ScriptedLlm();
 let h: Harness;
@@ -215,7 +216,9 @@ describe('plans written by the caller are validated strictly', () => {
   it('accepts a request of exactly 100,000 chars', async () => {
     const planned = await acceptedAsData(await h.call('plan', { request: 'r'.repeat(100_000), steps: [planStep()] }));
     const { task } = await h.ok('status', { taskId: planned.taskId });
-    expect(task.request).toHaveLength(100_000);
+    expect(task.request.length).toBeLessThan(2_100);
+    expect(task.request).toContain('chars; see the task resource');
+    expect((await readJson(h.client, taskUri(planned.taskId))).request).toHaveLength(100_000);
   });
 
   it('rejects a step description over 10,000 chars by the schema, naming the field', async () => {
@@ -228,12 +231,15 @@ describe('plans written by the caller are validated strictly', () => {
   it('stores a 1 MB command intact as data', async () => {
     const draft = { description: 'Echo a lot', action: 'shell', command: `echo ${'a'.repeat(1_000_000)}` };
     const planned = await acceptedAsData(await h.call('plan', { request: 'huge', steps: [draft] }));
-    expect(planned.steps[0].input.command).toBe(draft.command);
+    expect(planned.steps[0].input).toMatchObject({ truncated: true, bytes: JSON.stringify({ command: draft.command }).length });
+    const stored = await readJson(h.client, taskUri(planned.taskId));
+    expect(stored.steps[0].input.command).toBe(draft.command);
   });
 
   it('stores NUL bytes, lone surrogates and deep nesting as data without crashing', async () => {
     let deep: Record<string, unknown> = { output: 'o' };
-    for (let i = 0; i < 100_000; i += 1) deep = { a: deep };
+    // Twice 50,000 levels stays under the 1 MiB bound on a plan.
+    for (let i = 0; i < 50_000; i += 1) deep = { a: deep };
     const planned = await acceptedAsData(
       await h.call('plan', {
         request: 'nul\u0000byte and a lone \uD800 surrogate',
