@@ -117,12 +117,16 @@ async function main(): Promise<void> {
     const chain1k = results.find((r) => r.scenario.name === 'chain-1000');
     const chain10k = results.find((r) => r.scenario.name === 'chain-10000');
     if (chain1k && chain10k) {
-      lines.push(`flatness: 10,000-step chain costs ${(chain10k.totalMs / chain1k.totalMs).toFixed(2)}× the 1,000-step chain (goal ≤ 10.5×)`);
+      lines.push(
+        `flatness: 10,000-step chain costs ${(chain10k.totalMs / chain1k.totalMs).toFixed(2)}× the 1,000-step chain (goal ≤ 10.5×)`,
+      );
     }
     const sleepy = results.find((r) => r.scenario.action === 'sleep10');
     if (sleepy) {
       const ideal = (sleepy.scenario.steps / sleepy.scenario.maxParallel) * 10;
-      lines.push(`wide 10 ms steps, maxParallel 16: ${(sleepy.totalMs / ideal).toFixed(2)}× the ideal ${ideal.toFixed(0)} ms (goal ≤ 1.3×)`);
+      lines.push(
+        `wide 10 ms steps, maxParallel 16: ${(sleepy.totalMs / ideal).toFixed(2)}× the ideal ${ideal.toFixed(0)} ms (goal ≤ 1.3×)`,
+      );
     }
     lines.push(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -33,7 +33,15 @@ interface Run {
 
 async function main(argv: readonly string[]): Promise<number> {
   const ui = createUi((text) => process.stdout.write(text), process.stdout.isTTY === true && !process.env['NO_COLOR']);
-  const run: Run = { ui, dirs: createDemoDirs(), root: projectRoot(), tracker: new Tracker(ui), sampled: [], notifications: [], cleanup: argv.includes('--cleanup') };
+  const run: Run = {
+    ui,
+    dirs: createDemoDirs(),
+    root: projectRoot(),
+    tracker: new Tracker(ui),
+    sampled: [],
+    notifications: [],
+    cleanup: argv.includes('--cleanup'),
+  };
   let problems: string[];
   try {
     problems = await withDeadline(play(run), DEADLINE_MS);
@@ -143,7 +151,9 @@ function explainOutcome(ui: Ui, task: TaskSnapshot, planned: ReadonlySet<string>
   const added = task.steps.filter((s) => !planned.has(s.id)).map((s) => s.id);
   if (task.phase !== 'failed' || failed.length === 0) return;
   ui.line();
-  ui.line(`  ${ui.paint('yellow', `Why "failed"?`)} The original step ${failed.join(', ')} failed; corrective steps ${added.join(', ')} ran.`);
+  ui.line(
+    `  ${ui.paint('yellow', `Why "failed"?`)} The original step ${failed.join(', ')} failed; corrective steps ${added.join(', ')} ran.`,
+  );
   ui.line('  orchestrate-mcp keeps the record honest: a task whose approved plan had a failing step ends');
   ui.line('  "failed" even when the replan recovered, and the report shows both the failure and the fix.');
 }
@@ -159,7 +169,12 @@ async function showState(run: Run, taskId: string): Promise<void> {
     ui.line(`  ${ui.paint('bold', 'State:')} everything lives in one SQLite file: ${dirs.db}`);
     ui.line(`  A fresh server on that file (${ui.paint('dim', again.commandLine)})`);
     ui.line(`  answers status { taskId: "${taskId}" } with phase ${task.phase}, ${done}/${task.steps.length} steps completed.`);
-    ui.line(ui.paint('dim', run.cleanup ? '  (--cleanup: the temporary directory is removed on exit)' : `  (temporary; remove it with: rm -rf ${dirs.root})`));
+    ui.line(
+      ui.paint(
+        'dim',
+        run.cleanup ? '  (--cleanup: the temporary directory is removed on exit)' : `  (temporary; remove it with: rm -rf ${dirs.root})`,
+      ),
+    );
   } finally {
     await again.close();
   }

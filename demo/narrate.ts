@@ -22,7 +22,10 @@ export function showSamplingRequest(ui: Ui, kind: SamplingKind, params: Sampling
         [
           `system: ${oneLine(system, 90)} (${system.length} chars)`,
           `        it lists the ${actions.length} loaded actions: ${actions.join(', ')}`,
-          `user:   ${user.split('\n').filter((l) => l.trim() !== '').join('\n        ')}`,
+          `user:   ${user
+            .split('\n')
+            .filter((l) => l.trim() !== '')
+            .join('\n        ')}`,
         ].join('\n'),
         { style: 'dim' },
       );
@@ -56,7 +59,10 @@ export function showReply(ui: Ui, kind: SamplingKind, reply: string): void {
   const steps = (reply.match(/"description":/g) ?? []).length;
   const what = kind === 'research' ? 'an answer in prose' : `prose and a fenced JSON block of ${steps} steps`;
   ui.event('⇢', 'magenta', `the scripted LLM replies with ${what}:`);
-  ui.block(reply.replace(/```json\n([\s\S]*?)```/, (_, json: string) => `\`\`\`json\n${compactSteps(json)}\n\`\`\``), { style: 'dim' });
+  ui.block(
+    reply.replace(/```json\n([\s\S]*?)```/, (_, json: string) => `\`\`\`json\n${compactSteps(json)}\n\`\`\``),
+    { style: 'dim' },
+  );
 }
 
 function compactSteps(json: string): string {

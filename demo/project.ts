@@ -45,7 +45,7 @@ export function createDemoDirs(): DemoDirs {
     },
     include: ['src'],
   });
-  writeFileSync(join(workdir, 'src', 'index.ts'), "export const greet = (name: string): string => `Hello, ${name}!`;\n");
+  writeFileSync(join(workdir, 'src', 'index.ts'), 'export const greet = (name: string): string => `Hello, ${name}!`;\n');
   return {
     root,
     db: join(root, 'state.db'),

@@ -17,7 +17,14 @@ export function samplingKind(systemPrompt: string): SamplingKind | undefined {
 export const FAILING_COMMAND = 'test -f tsconfig.strict.json';
 
 const PLAN = [
-  { description: 'List the files in the project root', action: 'shell', command: 'ls -la', depends_on: [], tier: 'read', estimated_tokens: 0 },
+  {
+    description: 'List the files in the project root',
+    action: 'shell',
+    command: 'ls -la',
+    depends_on: [],
+    tier: 'read',
+    estimated_tokens: 0,
+  },
   {
     description: 'Read package.json for the TypeScript toolchain and scripts',
     action: 'shell',
@@ -26,7 +33,14 @@ const PLAN = [
     tier: 'read',
     estimated_tokens: 0,
   },
-  { description: 'Check which Node.js version runs the project', action: 'shell', command: 'node --version', depends_on: [1], tier: 'execute', estimated_tokens: 0 },
+  {
+    description: 'Check which Node.js version runs the project',
+    action: 'shell',
+    command: 'node --version',
+    depends_on: [1],
+    tier: 'execute',
+    estimated_tokens: 0,
+  },
   {
     description: 'Find the strictness and module settings in tsconfig.json',
     action: 'shell',

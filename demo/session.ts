@@ -43,10 +43,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 
-  const client = new Client(
-    { name: 'orchestrate-demo', version: '1.0.0' },
-    { capabilities: options.onSample ? { sampling: {} } : {} },
-  );
+  const client = new Client({ name: 'orchestrate-demo', version: '1.0.0' }, { capabilities: options.onSample ? { sampling: {} } : {} });
   const onSample = options.onSample;
   if (onSample) {
     client.setRequestHandler(CreateMessageRequestSchema, async (request) => ({

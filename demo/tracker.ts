@@ -25,7 +25,13 @@ const TERMINAL_PHASES = new Set(['completed', 'failed', 'cancelled']);
 
 /** Step states only move forward; a snapshot that arrives late must not print a step going back. */
 const STATE_RANK: Readonly<Record<string, number>> = { pending: 0, running: 1, awaiting_confirmation: 2 };
-const PHASE_RANK: Readonly<Record<string, number>> = { planning: 0, awaiting_approval: 1, executing: 2, awaiting_replan: 2, reconciling: 3 };
+const PHASE_RANK: Readonly<Record<string, number>> = {
+  planning: 0,
+  awaiting_approval: 1,
+  executing: 2,
+  awaiting_replan: 2,
+  reconciling: 3,
+};
 
 const rank = (table: Readonly<Record<string, number>>, key: string): number => table[key] ?? 9;
 

@@ -79,7 +79,8 @@ export default definePlugin({
   },
   async run(input, ctx) {
     const parsed = optionsSchema.safeParse(ctx.options);
-    if (!parsed.success) throw new Error(`The implement plugin's options are invalid: ${parsed.error.issues[0]?.message ?? 'unknown problem'}`);
+    if (!parsed.success)
+      throw new Error(`The implement plugin's options are invalid: ${parsed.error.issues[0]?.message ?? 'unknown problem'}`);
     const options = parsed.data;
     const roster = rosterOf(options);
     if (roster.size === 0) throw new Error(NO_AGENTS);

@@ -71,7 +71,9 @@ export default definePlugin({
     if (name === MCP || options.channels[name]) return [];
     const known = [MCP, ...Object.keys(options.channels).sort()].join(', ');
     if (isDefault(input.channel)) {
-      return [`channel: "default" means channel "${name}" (plugins.notify.default), which is not configured. Configured channels: ${known}. Name one of them.`];
+      return [
+        `channel: "default" means channel "${name}" (plugins.notify.default), which is not configured. Configured channels: ${known}. Name one of them.`,
+      ];
     }
     // With no channels configured every name falls back to the report at run time, as the seed did.
     if (Object.keys(options.channels).length === 0) return [];

@@ -19,8 +19,11 @@ export default definePlugin({
     if (input.command.trim() === '') return ['command: a shell step needs a non-empty command'];
     const found = findForbidden(input.command, ctx.forbidden ?? []);
     if (found === undefined) return [];
-    if ('unreadable' in found) return [`command: could not be checked for forbidden binaries (${found.unreadable}); simplify the command line`];
-    return [`command: runs \`${found.program}\`, which \`exec.forbidden\` forbids in every step, including inside pipelines, \`sh -c\` and \`$( )\``];
+    if ('unreadable' in found)
+      return [`command: could not be checked for forbidden binaries (${found.unreadable}); simplify the command line`];
+    return [
+      `command: runs \`${found.program}\`, which \`exec.forbidden\` forbids in every step, including inside pipelines, \`sh -c\` and \`$( )\``,
+    ];
   },
   async run(input, ctx) {
     const command = input.command.trim();

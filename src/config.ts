@@ -16,11 +16,67 @@ import { isLoopbackHost } from './transports/loopback.js';
  * human approves.
  */
 export const DEFAULT_EXEC_ALLOWLIST = [
-  'node', 'npm', 'npx', 'pnpm', 'yarn', 'bun', 'deno', 'tsc', 'vitest', 'jest', 'mocha', 'eslint', 'prettier',
-  'git', 'make', 'cmake', 'cargo', 'rustc', 'go', 'python', 'python3', 'pytest', 'ruby', 'bundle', 'java', 'mvn',
-  'gradle', 'dotnet', 'ls', 'cat', 'head', 'tail', 'wc', 'grep', 'find', 'echo', 'printf', 'pwd', 'date', 'env',
-  'true', 'false', 'test', 'diff', 'sort', 'uniq', 'cut', 'tr', 'sed', 'awk', 'jq', 'mkdir', 'touch', 'cp', 'mv',
-  'sleep', 'tar', 'gzip', 'which', 'uname', 'whoami',
+  'node',
+  'npm',
+  'npx',
+  'pnpm',
+  'yarn',
+  'bun',
+  'deno',
+  'tsc',
+  'vitest',
+  'jest',
+  'mocha',
+  'eslint',
+  'prettier',
+  'git',
+  'make',
+  'cmake',
+  'cargo',
+  'rustc',
+  'go',
+  'python',
+  'python3',
+  'pytest',
+  'ruby',
+  'bundle',
+  'java',
+  'mvn',
+  'gradle',
+  'dotnet',
+  'ls',
+  'cat',
+  'head',
+  'tail',
+  'wc',
+  'grep',
+  'find',
+  'echo',
+  'printf',
+  'pwd',
+  'date',
+  'env',
+  'true',
+  'false',
+  'test',
+  'diff',
+  'sort',
+  'uniq',
+  'cut',
+  'tr',
+  'sed',
+  'awk',
+  'jq',
+  'mkdir',
+  'touch',
+  'cp',
+  'mv',
+  'sleep',
+  'tar',
+  'gzip',
+  'which',
+  'uname',
+  'whoami',
 ] as const;
 
 /** The JSON config file (`--config`). Every field is optional. */
@@ -42,7 +98,11 @@ const FileConfigSchema = z.strictObject({
       envPassthrough: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).default([]),
       allowedPaths: z.array(z.string().min(1)).optional(),
       timeoutSeconds: z.number().positive().max(86_400).default(300),
-      maxOutputBytes: z.int().min(1_024).max(64 * 1024 * 1024).default(1024 * 1024),
+      maxOutputBytes: z
+        .int()
+        .min(1_024)
+        .max(64 * 1024 * 1024)
+        .default(1024 * 1024),
     })
     .prefault({}),
   approval: z
@@ -66,10 +126,12 @@ const FileConfigSchema = z.strictObject({
       allowedOrigins: z
         .array(z.string().refine(isOrigin, 'must be an origin like "https://app.example.com" (scheme, host, optional port; no path)'))
         .default([]),
-      allowedHosts: z
-        .array(z.string().regex(/^[^\s/@]+$/, 'must be a host name, optionally with ":port"'))
-        .default([]),
-      sessionIdleSeconds: z.number().positive().max(7 * 86_400).default(1800),
+      allowedHosts: z.array(z.string().regex(/^[^\s/@]+$/, 'must be a host name, optionally with ":port"')).default([]),
+      sessionIdleSeconds: z
+        .number()
+        .positive()
+        .max(7 * 86_400)
+        .default(1800),
     })
     .prefault({}),
 });

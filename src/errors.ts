@@ -41,11 +41,7 @@ export class OrchestrateError extends Error {
   readonly details: Record<string, unknown>;
   readonly hint: string;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { details?: Record<string, unknown>; hint?: string; cause?: unknown } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: { details?: Record<string, unknown>; hint?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'OrchestrateError';
     this.code = code;

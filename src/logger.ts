@@ -4,8 +4,7 @@ import type { Masker } from './secrets.js';
 /** pino writing to stderr only (stdout belongs to the protocol), with secret values masked. */
 export function createLogger(level: string, masker?: Masker): Logger {
   const stderr = pino.destination({ fd: 2, sync: true });
-  const destination: DestinationStream =
-    masker && !masker.empty ? { write: (line: string) => stderr.write(masker.mask(line)) } : stderr;
+  const destination: DestinationStream = masker && !masker.empty ? { write: (line: string) => stderr.write(masker.mask(line)) } : stderr;
   return pino(
     {
       name: 'orchestrate-mcp',

@@ -75,7 +75,8 @@ describe('loadConfig', () => {
   it('ships an allowlist of build, test and read-only tools, and "*" allows any binary', () => {
     const shipped = loadConfig([], {});
     expect(shipped.ok && shipped.config.exec.allowlist).toEqual(expect.arrayContaining(['node', 'npm', 'git', 'ls', 'cat']));
-    for (const risky of ['rm', 'curl', 'wget', 'sudo', 'dd', 'chmod']) expect(shipped.ok && shipped.config.exec.allowlist).not.toContain(risky);
+    for (const risky of ['rm', 'curl', 'wget', 'sudo', 'dd', 'chmod'])
+      expect(shipped.ok && shipped.config.exec.allowlist).not.toContain(risky);
     const dir = mkdtempSync(join(tmpdir(), 'orchestrate-config-'));
     const any = join(dir, 'any.json');
     writeFileSync(any, JSON.stringify({ exec: { allowlist: ['*'] } }));

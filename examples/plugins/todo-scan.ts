@@ -27,12 +27,16 @@ export default definePlugin({
       const lines = (await readFile(file, 'utf8')).split('\n');
       lines.forEach((text, index) => {
         const match = pattern.exec(text);
-        if (match) found.push({ file: relative(ctx.workdir, file), line: index + 1, marker: match[1] ?? '', text: (match[2] ?? '').trim() });
+        if (match)
+          found.push({ file: relative(ctx.workdir, file), line: index + 1, marker: match[1] ?? '', text: (match[2] ?? '').trim() });
       });
     }
     ctx.logger.info('scan finished', { count: found.length });
     return {
-      summary: found.length === 0 ? 'No TODO or FIXME comments' : `${found.length} marked comment(s) in ${new Set(found.map((f) => f.file)).size} file(s)`,
+      summary:
+        found.length === 0
+          ? 'No TODO or FIXME comments'
+          : `${found.length} marked comment(s) in ${new Set(found.map((f) => f.file)).size} file(s)`,
       stdout: found.map((f) => `${f.file}:${f.line} ${f.marker} ${f.text}`).join('\n'),
       data: { found },
     };

@@ -40,7 +40,9 @@ export async function approvePlanByForm(
   const shown = task.planHash;
   const timeoutMs = engine.ctx.settings.planApprovalTimeoutMs;
   const form = engine.masker.maskDeep(planForm(task, formatPlanForApproval(task, graph, engine.ctx.registry)));
-  const outcome = await whileWaiting(extra, 'waiting for the user to answer the approval form', () => askHuman(() => elicitInCall(extra, form, timeoutMs), extra.signal));
+  const outcome = await whileWaiting(extra, 'waiting for the user to answer the approval form', () =>
+    askHuman(() => elicitInCall(extra, form, timeoutMs), extra.signal),
+  );
   const details = { taskId, planHash: shown };
   switch (outcome.kind) {
     case 'approve':
@@ -51,9 +53,17 @@ export async function approvePlanByForm(
     }
     case 'dismissed':
     case 'aborted':
-      throw new OrchestrateError('APPROVAL_DISMISSED', `The approval form for task ${taskId} was closed without a decision; it still awaits approval.`, { details });
+      throw new OrchestrateError(
+        'APPROVAL_DISMISSED',
+        `The approval form for task ${taskId} was closed without a decision; it still awaits approval.`,
+        { details },
+      );
     case 'timeout':
-      throw new OrchestrateError('APPROVAL_TIMEOUT', `Nobody answered the approval form for task ${taskId} within ${formatDuration(timeoutMs)}; it still awaits approval.`, { details });
+      throw new OrchestrateError(
+        'APPROVAL_TIMEOUT',
+        `Nobody answered the approval form for task ${taskId} within ${formatDuration(timeoutMs)}; it still awaits approval.`,
+        { details },
+      );
     case 'unreachable':
     case 'failed':
       throw new OrchestrateError('ELICITATION_FAILED', `${outcome.message} Task ${taskId} still awaits approval.`, {

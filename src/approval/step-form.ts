@@ -62,7 +62,10 @@ function fallBackToTool(live: LiveTask, step: Step, ctx: EngineContext, gate: St
   const log = ctx.logger.child({ taskId: live.task.id, stepId: step.id });
   if (ctx.settings.approvalPolicy === 'elicitation') {
     log.warn({ err: message }, 'confirmation form could not reach the client; policy "elicitation" denies the step');
-    gate.settle({ kind: 'denied', reason: `confirmation form could not reach the client (${message}) and approval.policy "elicitation" allows no other way` });
+    gate.settle({
+      kind: 'denied',
+      reason: `confirmation form could not reach the client (${message}) and approval.policy "elicitation" allows no other way`,
+    });
     return;
   }
   log.warn({ err: message }, 'confirmation form could not reach the client; waiting for approve { stepId } for the rest of the timeout');

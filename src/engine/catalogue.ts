@@ -11,9 +11,7 @@ export interface ActionInfo {
   fromDescription?: string;
 }
 
-export type InputCheck =
-  | { ok: true; input: Record<string, unknown> }
-  | { ok: false; problems: string[] };
+export type InputCheck = { ok: true; input: Record<string, unknown> } | { ok: false; problems: string[] };
 
 /**
  * The actions a plan may use. Planning validates every step against it; the plugin registry

@@ -40,7 +40,10 @@ export async function confirmStep(live: LiveTask, step: Step, ctx: EngineContext
         : `Call approve with taskId and stepId "${step.id}" within ${formatDuration(timeoutMs)}.`,
   });
   if (route === 'unavailable') {
-    gate.settle({ kind: 'denied', reason: 'confirmation needs the user, but the client cannot show a form (approval.policy "elicitation")' });
+    gate.settle({
+      kind: 'denied',
+      reason: 'confirmation needs the user, but the client cannot show a form (approval.policy "elicitation")',
+    });
   } else if (route === 'form') {
     void confirmByForm(live, step, ctx, gate, timeoutMs);
   }

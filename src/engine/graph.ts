@@ -169,9 +169,7 @@ export class TaskGraph {
 
   /** Steps not yet succeeded whose dependencies all succeeded, in topological order. */
   readySteps(succeeded: ReadonlySet<string>): string[] {
-    return this.order.filter(
-      (id) => !succeeded.has(id) && this.dependencies(id).every((dependency) => succeeded.has(dependency)),
-    );
+    return this.order.filter((id) => !succeeded.has(id) && this.dependencies(id).every((dependency) => succeeded.has(dependency)));
   }
 
   /** A new graph with `newSteps` appended; this graph is left as it was, even when this throws. */

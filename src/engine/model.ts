@@ -53,15 +53,7 @@ export function canTransitionPhase(from: Phase, to: Phase): boolean {
   return PHASE_TRANSITIONS[from].includes(to);
 }
 
-export const STEP_STATES = [
-  'pending',
-  'running',
-  'awaiting_confirmation',
-  'completed',
-  'failed',
-  'skipped',
-  'cancelled',
-] as const;
+export const STEP_STATES = ['pending', 'running', 'awaiting_confirmation', 'completed', 'failed', 'skipped', 'cancelled'] as const;
 export type StepStateName = (typeof STEP_STATES)[number];
 
 const STEP_TRANSITIONS: Readonly<Record<StepStateName, readonly StepStateName[]>> = {

@@ -42,7 +42,15 @@ export function interruptTask(task: Task, ctx: EngineContext, why: string): void
     changes.push(
       run.state === 'pending'
         ? [stepId, { ...run, state: 'skipped', reason: 'the server stopped before this step ran', finishedAt: at }]
-        : [stepId, { ...run, state: 'failed', error: `Interrupted: ${why}; not re-run automatically because it may have had side effects.`, finishedAt: at }],
+        : [
+            stepId,
+            {
+              ...run,
+              state: 'failed',
+              error: `Interrupted: ${why}; not re-run automatically because it may have had side effects.`,
+              finishedAt: at,
+            },
+          ],
     );
   }
   ctx.store.transaction(() => {

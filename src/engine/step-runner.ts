@@ -79,7 +79,13 @@ function fail(live: LiveTask, step: Step, ctx: EngineContext, rawError: string, 
   const error = ctx.masker.mask(rawError);
   const outputs = produced && ctx.masker.maskDeep(produced);
   ctx.store.transaction(() => {
-    const run: StepRun = { ...task.runs.get(step.id), state: 'failed', finishedAt: ctx.recorder.now(), error, ...(outputs ? { outputs } : {}) };
+    const run: StepRun = {
+      ...task.runs.get(step.id),
+      state: 'failed',
+      finishedAt: ctx.recorder.now(),
+      error,
+      ...(outputs ? { outputs } : {}),
+    };
     if (!ctx.recorder.setStep(task, step.id, run)) return;
     audit(ctx, task.id, step, 'step failed', error, 'failure', outputs);
     skipDependents(live, step.id, ctx);
@@ -105,7 +111,8 @@ function failureOutputs(error: unknown): StepOutputs | undefined {
   const result = (error as { result?: unknown } | undefined)?.result;
   if (!(error instanceof Error) || typeof result !== 'object' || result === null) return undefined;
   const outputs = toOutputs(result as Partial<ActionResult>);
-  const empty = outputs.stdout === '' && outputs.stderr === '' && outputs.exitCode === null && outputs.data === null && outputs.artifacts.length === 0;
+  const empty =
+    outputs.stdout === '' && outputs.stderr === '' && outputs.exitCode === null && outputs.data === null && outputs.artifacts.length === 0;
   return empty ? undefined : outputs;
 }
 
@@ -194,10 +201,7 @@ export function llmAccess(channel: ClientChannel, defaultMaxTokens: number): Llm
       return channel.isOpen() && channel.canSample();
     },
     complete: (request, options) =>
-      channel.sample(
-        { ...request, maxTokens: request.maxTokens ?? defaultMaxTokens },
-        options?.signal ?? new AbortController().signal,
-      ),
+      channel.sample({ ...request, maxTokens: request.maxTokens ?? defaultMaxTokens }, options?.signal ?? new AbortController().signal),
   };
 }
 

@@ -68,9 +68,7 @@ function cappedOutputs(outputs: NonNullable<StepRun['outputs']>): NonNullable<St
   const stdout = clipText(outputs.stdout, VIEW_STDOUT_CAP, RESOURCE_MARKER);
   const stderr = clipText(outputs.stderr, VIEW_STDOUT_CAP, RESOURCE_MARKER);
   const data = clipValue(outputs.data, STEP_FIELD_CAPS.data);
-  const artifacts = outputs.artifacts
-    .slice(0, STEP_FIELD_CAPS.artifactCount)
-    .map((path) => clipText(path, STEP_FIELD_CAPS.artifact));
+  const artifacts = outputs.artifacts.slice(0, STEP_FIELD_CAPS.artifactCount).map((path) => clipText(path, STEP_FIELD_CAPS.artifact));
   const cut =
     stdout !== outputs.stdout ||
     stderr !== outputs.stderr ||

@@ -110,7 +110,12 @@ function stepLine(position: number, step: Step, run: StepRun | undefined): strin
 /** The last lines a failed step printed, indented under its line; stderr already quoted in the error is left out. */
 function failedOutput(run: StepRun, error: string): string {
   const tail = failureTail(run.outputs, error, REPORT_TAIL_LINES);
-  return tail === '' ? '' : `\n${tail.split('\n').map((line) => `       ${line}`).join('\n')}`;
+  return tail === ''
+    ? ''
+    : `\n${tail
+        .split('\n')
+        .map((line) => `       ${line}`)
+        .join('\n')}`;
 }
 
 /** Output lines a report shows under a failed step. */
@@ -132,10 +137,7 @@ function headline(task: Task, counts: TaskCounts): string {
   const subject = `${word}: "${task.request}" — `;
   if (counts.completed === counts.total) return `${subject}all ${counts.total} steps succeeded`;
   const cancelled = counts.cancelled > 0 ? `, ${counts.cancelled} cancelled` : '';
-  return (
-    `${subject}${counts.completed}/${counts.total} succeeded, ${counts.failed} failed, ` +
-    `${counts.skipped} skipped${cancelled}`
-  );
+  return `${subject}${counts.completed}/${counts.total} succeeded, ${counts.failed} failed, ` + `${counts.skipped} skipped${cancelled}`;
 }
 
 function report(task: Task, graph: TaskGraph, counts: TaskCounts): string {

@@ -48,7 +48,10 @@ const TAIL_LINE_MAX = 300;
 export function outputTail(outputs: { stdout: string; stderr: string } | undefined, lines = TAIL_LINES): string {
   if (!outputs) return '';
   const parts: string[] = [];
-  for (const [label, text] of [['stdout', outputs.stdout], ['stderr', outputs.stderr]] as const) {
+  for (const [label, text] of [
+    ['stdout', outputs.stdout],
+    ['stderr', outputs.stderr],
+  ] as const) {
     const tail = lastLines(text, lines);
     if (tail.length > 0) parts.push(`${label}:\n${tail.map((line) => `  ${clipLine(line)}`).join('\n')}`);
   }

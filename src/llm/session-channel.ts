@@ -22,7 +22,12 @@ export class SessionChannel implements ClientChannel {
   readonly roots: ClientRoots;
   #open = true;
 
-  constructor(mcp: McpServer, samplingTimeoutMs: number, background: BackgroundStream = ALWAYS_REACHABLE, masker: Masker = createMasker([])) {
+  constructor(
+    mcp: McpServer,
+    samplingTimeoutMs: number,
+    background: BackgroundStream = ALWAYS_REACHABLE,
+    masker: Masker = createMasker([]),
+  ) {
     this.#mcp = mcp;
     this.#timeoutMs = samplingTimeoutMs;
     this.#background = background;

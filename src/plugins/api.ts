@@ -98,10 +98,7 @@ export interface LlmMessage {
 export interface LlmAccess {
   /** False when the connected client cannot sample; `complete` then throws. */
   readonly available: boolean;
-  complete(
-    request: { system?: string; messages: LlmMessage[]; maxTokens?: number },
-    options?: { signal?: AbortSignal },
-  ): Promise<string>;
+  complete(request: { system?: string; messages: LlmMessage[]; maxTokens?: number }, options?: { signal?: AbortSignal }): Promise<string>;
 }
 
 /** A command run by `ctx.exec`. */

@@ -20,7 +20,9 @@ const HISTORY: Readonly<Record<string, Rule>> = {
   push: pushRewrite,
   reset: (args) => (args.includes('--hard') ? 'git reset --hard discards uncommitted changes' : undefined),
   rebase: (args) =>
-    args.some((arg) => ['--abort', '--quit', '--show-current-patch', '--edit-todo'].includes(arg)) ? undefined : 'git rebase rewrites history',
+    args.some((arg) => ['--abort', '--quit', '--show-current-patch', '--edit-todo'].includes(arg))
+      ? undefined
+      : 'git rebase rewrites history',
   'filter-branch': () => 'git filter-branch rewrites history',
   'filter-repo': () => 'git filter-repo rewrites history',
   commit: (args) => (args.includes('--amend') ? 'git commit --amend rewrites the last commit' : undefined),

@@ -22,7 +22,25 @@ const external = (reason: string): Finding[] => [{ tier: 'external', reason }];
 
 const FORMATTERS = ['mkfs', 'mke2fs', 'mkswap', 'mkdosfs', 'mkntfs', 'newfs'];
 const PARTITIONERS = ['fdisk', 'sfdisk', 'cfdisk', 'gdisk', 'sgdisk', 'parted'];
-const NETWORK = ['curl', 'wget', 'ssh', 'scp', 'sftp', 'nc', 'ncat', 'netcat', 'telnet', 'ftp', 'lftp', 'socat', 'aria2c', 'http', 'https', 'xh', 'mosh'];
+const NETWORK = [
+  'curl',
+  'wget',
+  'ssh',
+  'scp',
+  'sftp',
+  'nc',
+  'ncat',
+  'netcat',
+  'telnet',
+  'ftp',
+  'lftp',
+  'socat',
+  'aria2c',
+  'http',
+  'https',
+  'xh',
+  'mosh',
+];
 const CLOUD = ['gh', 'aws', 'gcloud', 'az', 'kubectl', 'helm'];
 const PUBLISHERS: Readonly<Record<string, readonly string[]>> = {
   npm: ['publish', 'unpublish', 'deprecate'],
@@ -37,11 +55,30 @@ const PUBLISHERS: Readonly<Record<string, readonly string[]>> = {
   terraform: ['apply', 'destroy', 'import'],
 };
 const DOWNLOADERS = new Set(['curl', 'wget', 'aria2c', 'http', 'https', 'xh', 'fetch']);
-const INTERPRETERS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'fish', 'source', '.', 'eval', 'python', 'python3', 'perl', 'ruby', 'node', 'php']);
+const INTERPRETERS = new Set([
+  'sh',
+  'bash',
+  'dash',
+  'zsh',
+  'ksh',
+  'mksh',
+  'ash',
+  'fish',
+  'source',
+  '.',
+  'eval',
+  'python',
+  'python3',
+  'perl',
+  'ruby',
+  'node',
+  'php',
+]);
 const RAW_DEVICE = /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|disk|rdisk|md\d|dm-|mapper\/)/;
 
 const RULES: Readonly<Record<string, Rule>> = {
-  rm: (_, args) => (shortFlag(args, 'r') || shortFlag(args, 'R') || beforeEnd(args).includes('--recursive') ? destructive('rm -r deletes recursively') : []),
+  rm: (_, args) =>
+    shortFlag(args, 'r') || shortFlag(args, 'R') || beforeEnd(args).includes('--recursive') ? destructive('rm -r deletes recursively') : [],
   find: (_, args) => (args.includes('-delete') ? destructive('find -delete deletes files') : []),
   shred: () => destructive('shred overwrites files beyond recovery'),
   wipe: () => destructive('wipe overwrites files beyond recovery'),

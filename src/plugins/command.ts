@@ -56,9 +56,7 @@ function splitRedirect(tokens: Token[]): ParsedCommand {
     words = tokens.slice(0, -2);
   }
   if (words.some((token) => token.operator)) {
-    throw new CommandParseError(
-      'Multiple or non-trailing `>` redirects are not supported — sandbox runs argv directly.',
-    );
+    throw new CommandParseError('Multiple or non-trailing `>` redirects are not supported — sandbox runs argv directly.');
   }
   const argv = words.map((token) => token.text);
   return redirect ? { argv, redirect } : { argv };

@@ -34,9 +34,13 @@ export class PluginRegistry implements ActionCatalogue {
     for (const { plugin, file } of sources) {
       const earlier = this.#entries.get(plugin.name);
       if (earlier) {
-        throw new OrchestrateError('PLUGIN_DUPLICATE', `${file}: an action named "${plugin.name}" is already loaded from ${earlier.file}.`, {
-          details: { file, name: plugin.name, first: earlier.file },
-        });
+        throw new OrchestrateError(
+          'PLUGIN_DUPLICATE',
+          `${file}: an action named "${plugin.name}" is already loaded from ${earlier.file}.`,
+          {
+            details: { file, name: plugin.name, first: earlier.file },
+          },
+        );
       }
       const schema = inputSchemaOf(plugin.input);
       this.#entries.set(plugin.name, {

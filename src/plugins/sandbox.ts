@@ -150,9 +150,8 @@ async function run(
     const result = await child;
     const out = await stdout;
     const err = await stderr;
-    const launchError = result.failed && result.exitCode === undefined && !result.signal && !timedOut && !signal.aborted
-      ? result.shortMessage
-      : undefined;
+    const launchError =
+      result.failed && result.exitCode === undefined && !result.signal && !timedOut && !signal.aborted ? result.shortMessage : undefined;
     return {
       stdout: out.text,
       stderr: err.text,

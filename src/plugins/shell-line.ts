@@ -113,8 +113,7 @@ class Walker {
         // Words before a subshell are a syntax error in sh; they are taken as a command of their own.
         if (current.words.length > 0) end(false);
         current.group.push(...this.subshell(found));
-      }
-      else if (SUBSTITUTIONS.has(token.op)) current.words.push(this.substitution(token.op, current, found));
+      } else if (SUBSTITUTIONS.has(token.op)) current.words.push(this.substitution(token.op, current, found));
       else this.redirect(token.op, current, found);
     }
     end(false);

@@ -17,7 +17,10 @@ function json(uri: URL, value: unknown, masker: Masker): ReadResourceResult {
  * per-session subscriptions. Call before `connect()`; close the returned subscriptions with the session.
  */
 export function registerResources(mcp: McpServer, engine: Engine): ResourceSubscriptions {
-  const taskIds = (value: string) => recentTasks(engine).map((t) => t.id).filter((id) => id.startsWith(value));
+  const taskIds = (value: string) =>
+    recentTasks(engine)
+      .map((t) => t.id)
+      .filter((id) => id.startsWith(value));
   mcp.registerResource(
     'tasks',
     TASKS_URI,

@@ -5,9 +5,7 @@ export const ACTIONS_URI = 'orchestrate://actions';
 export const TASK_TEMPLATE = 'orchestrate://tasks/{taskId}';
 export const AUDIT_TEMPLATE = 'orchestrate://tasks/{taskId}/audit';
 
-export type ResourceRef =
-  | { kind: 'tasks' | 'actions'; uri: string }
-  | { kind: 'task' | 'audit'; uri: string; taskId: string };
+export type ResourceRef = { kind: 'tasks' | 'actions'; uri: string } | { kind: 'task' | 'audit'; uri: string; taskId: string };
 
 export function taskUri(taskId: string): string {
   return `${TASKS_URI}/${taskId}`;

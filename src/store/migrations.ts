@@ -79,9 +79,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 export function migrate(db: Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
-    throw new Error(
-      `The database was written by a newer orchestrate-mcp (schema ${current}, this build knows ${SCHEMA_VERSION}).`,
-    );
+    throw new Error(`The database was written by a newer orchestrate-mcp (schema ${current}, this build knows ${SCHEMA_VERSION}).`);
   }
   for (let version = current; version < SCHEMA_VERSION; version += 1) {
     const sql = MIGRATIONS[version];

@@ -205,9 +205,11 @@ export class TaskStore {
   }
 
   unfinished(): Array<{ id: string; owner: string | null; heartbeatAt: string | null }> {
-    return (this.#s.unfinished!.all() as Array<{ id: string; owner: string | null; heartbeat_at: string | null }>).map(
-      (r) => ({ id: r.id, owner: r.owner, heartbeatAt: r.heartbeat_at }),
-    );
+    return (this.#s.unfinished!.all() as Array<{ id: string; owner: string | null; heartbeat_at: string | null }>).map((r) => ({
+      id: r.id,
+      owner: r.owner,
+      heartbeatAt: r.heartbeat_at,
+    }));
   }
 
   phaseHistory(taskId: string): PhaseRow[] {

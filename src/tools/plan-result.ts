@@ -34,7 +34,10 @@ export function boundedPlanText({ task, graph, planText }: PlannedTask): string 
   }
   if (kept.length === body.length) return [...kept, '', ...footer].join('\n');
   const shownSteps = Math.max(0, ...kept.map((line) => Number(/^\s+(\d+)\.\s/.exec(line)?.[1] ?? 0)));
-  const rest = graph.topologicalOrder().slice(shownSteps).map((id) => graph.step(id));
+  const rest = graph
+    .topologicalOrder()
+    .slice(shownSteps)
+    .map((id) => graph.step(id));
   return [...kept, omittedLine(task.id, shownSteps, rest), '', ...footer].join('\n');
 }
 
@@ -42,8 +45,7 @@ function omittedLine(taskId: string, shown: number, rest: Step[]): string {
   const risky = rest.filter((step) => step.tier === 'destructive' || step.tier === 'external').length;
   const among = risky === 1 ? 'is 1 step' : `are ${risky} steps`;
   const warning = risky === 0 ? '' : ` Among them ${among} marked destructive or external, confirmed before running.`;
-  const which =
-    rest.length > 0 ? `Steps ${shown + 1}–${shown + rest.length} are not shown here` : 'The rest of the plan is not shown here';
+  const which = rest.length > 0 ? `Steps ${shown + 1}–${shown + rest.length} are not shown here` : 'The rest of the plan is not shown here';
   return (
     `  … ${which}, to keep this result small.${warning} Read them with status { taskId: "${taskId}", ` +
     `stepOffset: ${shown} } or the resource ${taskUri(taskId)}.`

@@ -66,7 +66,9 @@ export const statusTool = defineTool({
       // A terminal task never changes again, and a change since the caller's last look is news already.
       const changedSince = args.sinceVersion !== undefined && args.sinceVersion !== before.version;
       if (!isTerminalPhase(before.phase) && !changedSince) {
-        await whileWaiting(extra, 'waiting for the task to change', () => engine.waitFor(taskId, args.waitUntil ?? 'change', (args.timeoutSeconds ?? 25) * 1000, extra.signal));
+        await whileWaiting(extra, 'waiting for the task to change', () =>
+          engine.waitFor(taskId, args.waitUntil ?? 'change', (args.timeoutSeconds ?? 25) * 1000, extra.signal),
+        );
       }
     }
     const view = engine.view(taskId, { stepOffset: args.stepOffset ?? 0, stepLimit: args.stepLimit ?? 100 });

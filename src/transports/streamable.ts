@@ -19,7 +19,11 @@ export async function handleStreamable(req: IncomingMessage, res: ServerResponse
     const session = ctx.sessions.get(sessionId);
     if (!session) return sendError(res, 404, 'Session not found');
     if (session.kind !== 'streamable') {
-      return sendError(res, 400, 'Bad Request: this session belongs to the legacy HTTP+SSE transport; POST its messages to /messages?sessionId=…');
+      return sendError(
+        res,
+        400,
+        'Bad Request: this session belongs to the legacy HTTP+SSE transport; POST its messages to /messages?sessionId=…',
+      );
     }
     if (req.method !== 'POST') return serve(session, req, res, ctx);
     // Read here rather than by the SDK, so a too-large body gets the same coded refusal everywhere.
@@ -45,7 +49,12 @@ export async function handleStreamable(req: IncomingMessage, res: ServerResponse
 
 async function openSession(ctx: HttpContext): Promise<HttpSession> {
   const gate = new StreamGate();
-  const { mcp, channel } = createServer({ engine: ctx.engine, logger: ctx.logger, samplingTimeoutMs: ctx.samplingTimeoutMs, background: gate });
+  const { mcp, channel } = createServer({
+    engine: ctx.engine,
+    logger: ctx.logger,
+    samplingTimeoutMs: ctx.samplingTimeoutMs,
+    background: gate,
+  });
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: () => randomUUID(),
     onsessioninitialized: (id) => {

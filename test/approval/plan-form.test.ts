@@ -104,9 +104,9 @@ describe('plan approval through an elicitation form', () => {
     const p = await planned(h);
     // The model insists, with the right hash and its own comment: only the form's answer counts.
     for (let i = 0; i < 2; i += 1) {
-      expect(errorCode(await h.call('approve', { taskId: p.taskId, planHash: p.planHash, decision: 'approve', comment: 'the user said yes' }))).toBe(
-        'APPROVAL_DISMISSED',
-      );
+      expect(
+        errorCode(await h.call('approve', { taskId: p.taskId, planHash: p.planHash, decision: 'approve', comment: 'the user said yes' })),
+      ).toBe('APPROVAL_DISMISSED');
     }
     expect((await status(h, p.taskId)).phase).toBe('awaiting_approval');
     await h.ok('approve', { taskId: p.taskId });

@@ -61,7 +61,9 @@ describe('per-step confirmation through an elicitation form', () => {
     const { human, planned } = await startRisky(held.reply);
     await held.opened;
     const waiting = await until(h!, planned.taskId, (t) => step(t, 's1').state === 'awaiting_confirmation');
-    expect(waiting.awaiting).toEqual([expect.objectContaining({ kind: 'step_confirmation', stepId: 's1', tier: 'destructive', via: 'form' })]);
+    expect(waiting.awaiting).toEqual([
+      expect.objectContaining({ kind: 'step_confirmation', stepId: 's1', tier: 'destructive', via: 'form' }),
+    ]);
     expect(String(waiting.awaiting?.[0]?.['hint'])).toMatch(/form/);
 
     const [form] = human.stepForms();

@@ -46,7 +46,9 @@ describe('npm run demo', () => {
     expect(stdout).toMatch(/✓ s10\s+completed Notified via mcp/);
     expect(stdout).toContain('notification to you');
     // The final report and where the state lives.
-    expect(stdout).toContain(`Failed: "Check this project's TypeScript setup and report what you find" — 8/10 succeeded, 1 failed, 1 skipped`);
+    expect(stdout).toContain(
+      `Failed: "Check this project's TypeScript setup and report what you find" — 8/10 succeeded, 1 failed, 1 skipped`,
+    );
     expect(stdout).toContain('The original step s5 failed; corrective steps s8, s9, s10 ran.');
     expect(stdout).toMatch(/everything lives in one SQLite file: .*state\.db/);
     expect(stdout).toContain('with phase failed, 8/10 steps completed');

@@ -26,7 +26,21 @@ async function callTool(tool: string, args: Record<string, string>): Promise<any
   const toolArgs = Object.entries(args).flatMap(([key, value]) => ['--tool-arg', `${key}=${value}`]);
   const { stdout } = await run(
     process.execPath,
-    [INSPECTOR, '--cli', process.execPath, BIN, '--db', db, '--log-level', 'warn', '--method', 'tools/call', '--tool-name', tool, ...toolArgs],
+    [
+      INSPECTOR,
+      '--cli',
+      process.execPath,
+      BIN,
+      '--db',
+      db,
+      '--log-level',
+      'warn',
+      '--method',
+      'tools/call',
+      '--tool-name',
+      tool,
+      ...toolArgs,
+    ],
     { cwd: TEST_DIR, env: binEnv(), timeout: 60_000 },
   );
   return JSON.parse(stdout.slice(stdout.indexOf('{')));

@@ -47,9 +47,10 @@ describe('oversized messages on stdio (real bin)', () => {
     expect(error.hint).toContain('split a big plan');
     expect((result.content[0] as { text: string }).text).toContain('REQUEST_TOO_LARGE');
 
-    const refused = await server.client
-      .getPrompt({ name: 'plan_request', arguments: { request: 'r'.repeat(5 * MiB) } })
-      .then(() => undefined, (e: unknown) => e);
+    const refused = await server.client.getPrompt({ name: 'plan_request', arguments: { request: 'r'.repeat(5 * MiB) } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(refused).toBeInstanceOf(McpError);
     expect(refused).toMatchObject({ code: -32600, data: { code: 'REQUEST_TOO_LARGE' } });
 
@@ -85,12 +86,26 @@ describe('oversized messages on stdio (real bin)', () => {
     };
 
     const clientInfo = { name: 'raw', version: '1' };
-    send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { sampling: {} }, clientInfo } }));
+    send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: { sampling: {} }, clientInfo },
+      }),
+    );
     await reply(1);
     send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
     // Id first, and a nested "id" inside the params that must not be taken for it.
     const huge = { steps: [{ id: 'nested', description: 'd', action: 'plan', output: 'o'.repeat(5 * MiB) }] };
-    send(JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'plan', arguments: { id: 41, request: 'r', ...huge } } }));
+    send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'plan', arguments: { id: 41, request: 'r', ...huge } },
+      }),
+    );
     expect((await reply(7)).result.structuredContent.error.code).toBe('REQUEST_TOO_LARGE');
 
     send('{"jsonrpc": "2.0", "id": 8, "method": "tools/li');
@@ -98,7 +113,14 @@ describe('oversized messages on stdio (real bin)', () => {
     expect(replies().find((m) => m.error?.code === -32700)).not.toHaveProperty('id');
 
     // A response to the server's own request that is too large fails that request at once.
-    send(JSON.stringify({ jsonrpc: '2.0', id: 10, method: 'tools/call', params: { name: 'plan', arguments: { request: 'plan by sampling' } } }));
+    send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 10,
+        method: 'tools/call',
+        params: { name: 'plan', arguments: { request: 'plan by sampling' } },
+      }),
+    );
     await expect.poll(() => replies().some((m) => m.method === 'sampling/createMessage'), { timeout: 10_000 }).toBe(true);
     const sampling = replies().find((m) => m.method === 'sampling/createMessage') as Record<string, any>;
     const answer = { role: 'assistant', model: 'm', content: { type: 'text', text: 'x'.repeat(5 * MiB) } };

@@ -39,7 +39,12 @@ describe('step environment (real bin)', () => {
     });
     const task = await runToEnd(server, [
       { description: 'Print the environment', action: 'shell', command: 'env' },
-      { description: 'Print the key', action: 'shell', command: 'echo "key=[$AWS_SECRET_ACCESS_KEY] token=[$ORCHESTRATE_TOKEN]"', depends_on: [0] },
+      {
+        description: 'Print the key',
+        action: 'shell',
+        command: 'echo "key=[$AWS_SECRET_ACCESS_KEY] token=[$ORCHESTRATE_TOKEN]"',
+        depends_on: [0],
+      },
     ]);
     expect(task.phase).toBe('completed');
     const env = task.steps[0].outputs.stdout as string;
@@ -55,7 +60,10 @@ describe('step environment (real bin)', () => {
   it('masks a passed-through key and a configured secret in status, resources, audit and logs', async () => {
     const config = join(dir, 'config.json');
     // A client without sampling would wait for corrective steps; a short wait ends the failed task quickly.
-    writeFileSync(config, JSON.stringify({ exec: { envPassthrough: ['AWS_SECRET_ACCESS_KEY'] }, secrets: [CONFIGURED], replan: { hostTimeoutSeconds: 1 } }));
+    writeFileSync(
+      config,
+      JSON.stringify({ exec: { envPassthrough: ['AWS_SECRET_ACCESS_KEY'] }, secrets: [CONFIGURED], replan: { hostTimeoutSeconds: 1 } }),
+    );
     server = await spawnServer(['--db', join(dir, 'state.db'), '--config', config, '--log-level', 'debug'], {
       cwd: dir,
       env: { AWS_SECRET_ACCESS_KEY: AWS },

@@ -159,7 +159,11 @@ describe('cancel', () => {
     harness.client.setRequestHandler(CreateMessageRequestSchema, (request, extra) => {
       seen.push({ kind: kindOf(request.params), signal: extra.signal });
       if (seen.length > 1) return new Promise(() => {});
-      return Promise.resolve({ role: 'assistant' as const, model: 'scripted-model', content: { type: 'text' as const, text: 'Warm-up answer.' } });
+      return Promise.resolve({
+        role: 'assistant' as const,
+        model: 'scripted-model',
+        content: { type: 'text' as const, text: 'Warm-up answer.' },
+      });
     });
     return seen;
   }

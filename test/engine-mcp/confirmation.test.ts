@@ -2,19 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { errorCode, startHarness, type Harness } from '../helpers/harness.js';
-import {
-  auditRows,
-  finished,
-  kinds,
-  phaseRows,
-  routedLlm,
-  start,
-  states,
-  step,
-  stepRows,
-  until,
-  watch,
-} from './support.js';
+import { auditRows, finished, kinds, phaseRows, routedLlm, start, states, step, stepRows, until, watch } from './support.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -59,7 +47,10 @@ describe('per-step confirmation', () => {
     expect(task.phase).toBe('completed');
     expect(states(task)).toEqual({ s1: 'completed', s2: 'completed', s3: 'completed' });
     expect(existsSync(join(h.dir, 'ran'))).toBe(true);
-    expect(auditRows(h.db, planned.taskId).find((r) => r.step_id === 's1')).toMatchObject({ decision: 'step executed', tier: 'destructive' });
+    expect(auditRows(h.db, planned.taskId).find((r) => r.step_id === 's1')).toMatchObject({
+      decision: 'step executed',
+      tier: 'destructive',
+    });
   });
 
   it('cancels a rejected step, skips its dependents and fails the task without a replan (product §6 fix of quirk 70)', async () => {

@@ -59,7 +59,12 @@ describe('running steps', () => {
       ['s1', 'step executed', 'success', 'read', 0],
       ['s2', 'step executed', 'success', 'execute', 0],
     ]);
-    expect(audit[1]).toMatchObject({ request: 'Test that echo works', action: 'Command succeeded: echo hello', stdout: 'hello\n', source: 'orchestrator' });
+    expect(audit[1]).toMatchObject({
+      request: 'Test that echo works',
+      action: 'Command succeeded: echo hello',
+      stdout: 'hello\n',
+      source: 'orchestrator',
+    });
   });
 
   it('skips every transitive dependent of a failed step with "dependency <id> failed" and lets siblings finish (seed test 11)', async () => {
@@ -221,7 +226,9 @@ describe('running steps', () => {
     ]);
     await finished(h, planned.taskId);
     const harness = h;
-    await expect.poll(() => harness.logs.filter((l) => (l.data as { taskId?: string }).taskId === planned.taskId).length).toBeGreaterThanOrEqual(4);
+    await expect
+      .poll(() => harness.logs.filter((l) => (l.data as { taskId?: string }).taskId === planned.taskId).length)
+      .toBeGreaterThanOrEqual(4);
     const events = harness.logs
       .map((l) => ({ level: l.level, ...(l.data as { event: string; stepId?: string; taskId?: string }) }))
       .filter((e) => e.taskId === planned.taskId && e.event.startsWith('step_'))
@@ -371,7 +378,15 @@ describe('LLM-backed actions', () => {
 describe('a client that goes away', () => {
   it('fails an in-flight research step as unreachable, then waits for a host replan instead of sampling', async () => {
     const asked: string[] = [];
-    const llm = routedLlm({}, { research: () => { asked.push('research'); return new Promise<string>(() => {}); } });
+    const llm = routedLlm(
+      {},
+      {
+        research: () => {
+          asked.push('research');
+          return new Promise<string>(() => {});
+        },
+      },
+    );
     h = await startHarness({ config: { hostReplanTimeoutMs: 200 } });
     const planned = await plan(h, 'ask then vanish', [{ description: 'Ask', action: 'research', query: 'anyone there?' }]);
     const sampler = await h.connectClient(llm);
@@ -400,7 +415,13 @@ describe('notify', () => {
     expect(step(task, 's2').summary).toBe('Notify (no external channel — included in this report): pdftotext missing');
     const harness = h;
     await expect
-      .poll(() => harness.logs.some((l) => (l.data as { event?: string; message?: string }).event === 'notify' && (l.data as { message?: string }).message === 'build is green'))
+      .poll(() =>
+        harness.logs.some(
+          (l) =>
+            (l.data as { event?: string; message?: string }).event === 'notify' &&
+            (l.data as { message?: string }).message === 'build is green',
+        ),
+      )
       .toBe(true);
   });
 });

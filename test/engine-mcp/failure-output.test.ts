@@ -43,7 +43,11 @@ describe('failing steps keep their output', () => {
   });
 
   it('keeps the output of a failing argv test command too, and says when it was cut', async () => {
-    h = await startHarness({ config: { exec: { forbidden: [], envPassthrough: [], env: { PATH: process.env.PATH ?? '' }, timeoutMs: 10_000, maxOutputBytes: 2_048 } } });
+    h = await startHarness({
+      config: {
+        exec: { forbidden: [], envPassthrough: [], env: { PATH: process.env.PATH ?? '' }, timeoutMs: 10_000, maxOutputBytes: 2_048 },
+      },
+    });
     const script = join(h.dir, 'suite.mjs');
     writeFileSync(script, "console.log('x'.repeat(5000)); console.log('expected 2, got 3'); process.exit(3);\n");
     const planned = await start(h, 'test', [{ description: 'Run tests', action: 'test', command: `node ${script}` }]);

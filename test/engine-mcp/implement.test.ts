@@ -22,7 +22,9 @@ afterEach(async () => {
 describe('implement', () => {
   it('dispatches the spec to the configured agent, which really runs and writes its file', async () => {
     h = await startHarness({ config: withAgents({ agents: { stub: agent('agent-ok.mjs', 'stub') } }) });
-    const planned = await start(h, 'document the project', [{ description: 'Write the docs', action: 'implement', spec: 'write a README', agent: 'stub' }]);
+    const planned = await start(h, 'document the project', [
+      { description: 'Write the docs', action: 'implement', spec: 'write a README', agent: 'stub' },
+    ]);
     const task = await finished(h, planned.taskId);
     expect(task.phase).toBe('completed');
     expect(step(task, 's1').summary).toBe('stub: stubbed: write a README');
@@ -32,7 +34,10 @@ describe('implement', () => {
 
   it('resolves "default" to the configured default agent', async () => {
     h = await startHarness({
-      config: withAgents({ default: 'second', agents: { first: agent('agent-fail.mjs', 'first'), second: agent('agent-ok.mjs', 'second') } }),
+      config: withAgents({
+        default: 'second',
+        agents: { first: agent('agent-fail.mjs', 'first'), second: agent('agent-ok.mjs', 'second') },
+      }),
     });
     const planned = await start(h, 'notes', [{ description: 'Take notes', action: 'implement', spec: 'take notes' }]);
     const task = await finished(h, planned.taskId);
@@ -47,8 +52,13 @@ describe('implement', () => {
   });
 
   it('rejects an unregistered agent at plan time, listing the roster', async () => {
-    h = await startHarness({ config: withAgents({ agents: { stub: agent('agent-ok.mjs', 'stub'), aider: agent('agent-ok.mjs', 'aider') } }) });
-    const result = await h.call('plan', { request: 'x', steps: [{ description: 'Write code', action: 'implement', spec: 'y', agent: 'ghost-agent' }] });
+    h = await startHarness({
+      config: withAgents({ agents: { stub: agent('agent-ok.mjs', 'stub'), aider: agent('agent-ok.mjs', 'aider') } }),
+    });
+    const result = await h.call('plan', {
+      request: 'x',
+      steps: [{ description: 'Write code', action: 'implement', spec: 'y', agent: 'ghost-agent' }],
+    });
     expect(errorCode(result)).toBe('PLAN_INVALID');
     const message = (result.structuredContent as { error: { message: string } }).error.message;
     expect(message).toContain('ghost-agent');
@@ -58,7 +68,10 @@ describe('implement', () => {
 
   it('escalates to a fallback agent when the primary fails, and says so', async () => {
     h = await startHarness({
-      config: withAgents({ fallbacks: ['broken', 'backup'], agents: { broken: agent('agent-fail.mjs', 'broken'), backup: agent('agent-ok.mjs', 'backup') } }),
+      config: withAgents({
+        fallbacks: ['broken', 'backup'],
+        agents: { broken: agent('agent-fail.mjs', 'broken'), backup: agent('agent-ok.mjs', 'backup') },
+      }),
     });
     const planned = await start(h, 'code', [{ description: 'Write code', action: 'implement', spec: 'fix the bug', agent: 'broken' }]);
     const task = await finished(h, planned.taskId);
@@ -68,7 +81,10 @@ describe('implement', () => {
 
   it('escalates to a human when no fallback recovers', async () => {
     h = await startHarness({
-      config: withAgents({ fallbacks: ['also-broken'], agents: { broken: agent('agent-fail.mjs', 'broken'), 'also-broken': agent('agent-fail.mjs', 'x') } }),
+      config: withAgents({
+        fallbacks: ['also-broken'],
+        agents: { broken: agent('agent-fail.mjs', 'broken'), 'also-broken': agent('agent-fail.mjs', 'x') },
+      }),
     });
     const planned = await start(h, 'code', [{ description: 'Write code', action: 'implement', spec: 'fix it', agent: 'broken' }]);
     const task = await until(h, planned.taskId, (t) => step(t, 's1').state === 'failed');

@@ -101,7 +101,14 @@ describe('plan', () => {
       JSON.stringify([
         { description: 'Think it through', action_type: 'plan', spec: 42, depends_on: null, tier: null, estimated_tokens: null },
         { description: 'Count files', action_type: 'shell', command: 'ls | wc -l', depends_on: 0, tier: 'READ' },
-        { description: 'Tell the user', action_type: 'notify', message: 'done', channel: '', depends_on: [1, 'x', null, 1, 7], tier: 'external' },
+        {
+          description: 'Tell the user',
+          action_type: 'notify',
+          message: 'done',
+          channel: '',
+          depends_on: [1, 'x', null, 1, 7],
+          tier: 'external',
+        },
       ]) +
       '\n```\nHope that helps!';
     const llm = routedLlm({ decompose: [reply] });
@@ -111,7 +118,13 @@ describe('plan', () => {
     expect(planned.steps).toEqual([
       expect.objectContaining({ id: 's1', action: 'plan', tier: 'read', dependsOn: [], input: { output: '42' } }),
       expect.objectContaining({ id: 's2', action: 'shell', tier: 'execute', dependsOn: ['s1'], input: { command: 'ls | wc -l' } }),
-      expect.objectContaining({ id: 's3', action: 'notify', tier: 'external', dependsOn: ['s2'], input: { channel: 'default', message: 'done' } }),
+      expect.objectContaining({
+        id: 's3',
+        action: 'notify',
+        tier: 'external',
+        dependsOn: ['s2'],
+        input: { channel: 'default', message: 'done' },
+      }),
     ]);
     expect(llm.requests).toHaveLength(1);
     expect(llm.requests[0]?.systemPrompt).toContain('ONLY valid JSON');
@@ -164,9 +177,19 @@ describe('plan', () => {
       'PLAN_INVALID',
       'depends on a later step',
     ],
-    ['a missing dependency', [{ description: 'Lonely', action: 'plan', output: 'x', depends_on: [5] }], 'PLAN_INVALID', 'depends on a missing step'],
+    [
+      'a missing dependency',
+      [{ description: 'Lonely', action: 'plan', output: 'x', depends_on: [5] }],
+      'PLAN_INVALID',
+      'depends on a missing step',
+    ],
     ['an unknown action', [{ description: 'Fly', action: 'teleport' }], 'UNKNOWN_ACTION', 'unknown action "teleport"'],
-    ['a blank shell command', [{ description: 'Nothing', action: 'shell', command: '   ' }], 'PLAN_INVALID', 'command: a shell step needs a non-empty command'],
+    [
+      'a blank shell command',
+      [{ description: 'Nothing', action: 'shell', command: '   ' }],
+      'PLAN_INVALID',
+      'command: a shell step needs a non-empty command',
+    ],
 
     ['a bad command', [{ description: 'Pipe', action: 'execute', command: 'ls | wc' }], 'PLAN_INVALID', 'Shell metacharacter |'],
     [
@@ -220,7 +243,10 @@ describe('approve', () => {
     const b = await plan(h, 'second', [{ description: 'B', action: 'plan', output: 'b' }]);
     const ambiguous = await h.call('approve', {});
     expect(errorCode(ambiguous)).toBe('AMBIGUOUS_TASK');
-    expect((ambiguous.structuredContent as { error: { details: { taskIds: string[] } } }).error.details.taskIds).toEqual([a.taskId, b.taskId]);
+    expect((ambiguous.structuredContent as { error: { details: { taskIds: string[] } } }).error.details.taskIds).toEqual([
+      a.taskId,
+      b.taskId,
+    ]);
 
     await h.ok('approve', { taskId: a.taskId, decision: 'reject' });
     const only = await h.ok('approve', {});
@@ -296,7 +322,11 @@ describe('phase history', () => {
     expect(task.completedAt).toEqual(expect.any(String));
     expect(phaseRows(h.db, planned.taskId)).toEqual(['planning', 'awaiting_approval', 'executing', 'reconciling', 'failed']);
     expect(phaseRows(h.db, planned.taskId).at(-1)).toBe('failed');
-    expect(events.phasesOf(planned.taskId).slice(2)).toEqual(['awaiting_approval→executing', 'executing→reconciling', 'reconciling→failed']);
+    expect(events.phasesOf(planned.taskId).slice(2)).toEqual([
+      'awaiting_approval→executing',
+      'executing→reconciling',
+      'reconciling→failed',
+    ]);
     expect(task.summaryText.split('\n')[0]).toBe('Failed: "write nothing" — 0/1 succeeded, 1 failed, 0 skipped');
   });
 
@@ -334,7 +364,10 @@ describe('phase history', () => {
     const terminal = ['completed', 'failed', 'skipped', 'cancelled'];
     for (const id of ['s1', 's2', 's3']) {
       const seen = events.steps.filter((e) => e.taskId === planned.taskId && e.stepId === id).map((e) => e.run.state);
-      expect(seen.filter((s) => terminal.includes(s)), id).toHaveLength(1);
+      expect(
+        seen.filter((s) => terminal.includes(s)),
+        id,
+      ).toHaveLength(1);
       expect(seen.filter((s) => s === 'running').length, id).toBeLessThanOrEqual(1);
     }
   });

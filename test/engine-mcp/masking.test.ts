@@ -39,7 +39,9 @@ describe('secret masking', () => {
   it('masks what the client LLM answered when it repeats a secret', async () => {
     const llm = routedLlm({ research: [`The password is ${SECRET}.`] });
     h = await startHarness({ llm, config: { secretValues: [SECRET] } });
-    const planned = await start(h, 'look it up', [{ description: 'Find the password', action: 'research', query: 'what is the password?' }]);
+    const planned = await start(h, 'look it up', [
+      { description: 'Find the password', action: 'research', query: 'what is the password?' },
+    ]);
     const task = await finished(h, planned.taskId);
     expect(step(task, 's1').outputs?.stdout).toBe('The password is ***.');
     expect(step(task, 's1').summary).toBe('The password is ***.');

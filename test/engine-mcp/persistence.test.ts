@@ -116,7 +116,8 @@ describe('restart', () => {
     expect(task.phase).toBe('failed');
     expect(step(task, 's1')).toMatchObject({
       state: 'failed',
-      error: 'Interrupted: the server shut down while this step was running; not re-run automatically because it may have had side effects.',
+      error:
+        'Interrupted: the server shut down while this step was running; not re-run automatically because it may have had side effects.',
     });
     expect(step(task, 's2')).toMatchObject({ state: 'skipped', reason: 'the server stopped before this step ran' });
     expect(phaseRows(second.db, planned.taskId)).toEqual(['planning', 'awaiting_approval', 'executing', 'reconciling', 'failed']);

@@ -160,17 +160,23 @@ describe('replan by the host (no sampling)', () => {
     const harness = h;
     await expect.poll(() => harness.logs.some((l) => (l.data as { event?: string }).event === 'replan_needed')).toBe(true);
 
-    const invalid = await h.call('plan', { taskId: planned.taskId, steps: [{ description: 'Loop', action: 'plan', output: 'x', depends_on: [0] }] });
+    const invalid = await h.call('plan', {
+      taskId: planned.taskId,
+      steps: [{ description: 'Loop', action: 'plan', output: 'x', depends_on: [0] }],
+    });
     expect(errorCode(invalid)).toBe('PLAN_INVALID');
     expect((await status(h, planned.taskId)).phase).toBe('awaiting_replan');
 
-    const accepted = await h.ok<{ phase: string; taskId: string; task: { phase: string; steps: Array<{ id: string; state: string }> } }>('plan', {
-      taskId: planned.taskId,
-      steps: [
-        { description: 'Draft properly', action: 'plan', output: 'a real draft' },
-        { description: 'Publish the draft', action: 'shell', command: 'echo published', depends_on: [0] },
-      ],
-    });
+    const accepted = await h.ok<{ phase: string; taskId: string; task: { phase: string; steps: Array<{ id: string; state: string }> } }>(
+      'plan',
+      {
+        taskId: planned.taskId,
+        steps: [
+          { description: 'Draft properly', action: 'plan', output: 'a real draft' },
+          { description: 'Publish the draft', action: 'shell', command: 'echo published', depends_on: [0] },
+        ],
+      },
+    );
     // The answer already shows the task going on with the corrective steps spliced in.
     expect(accepted).toMatchObject({ taskId: planned.taskId, phase: 'executing' });
     expect(accepted.task.steps.map((s) => s.id)).toEqual(['s1', 's2', 's3', 's4']);
@@ -203,7 +209,15 @@ describe('replan by the host (no sampling)', () => {
     expect(task.replanAttempts).toBe(0);
     expect(task.steps.map((s) => s.id)).toEqual(['s1']);
     expect(task.awaiting).toBeUndefined();
-    expect(phaseRows(h.db, planned.taskId)).toEqual(['planning', 'awaiting_approval', 'executing', 'awaiting_replan', 'executing', 'reconciling', 'failed']);
+    expect(phaseRows(h.db, planned.taskId)).toEqual([
+      'planning',
+      'awaiting_approval',
+      'executing',
+      'awaiting_replan',
+      'executing',
+      'reconciling',
+      'failed',
+    ]);
     const late = await h.call('plan', { taskId: planned.taskId, steps: [{ description: 'Too late', action: 'plan', output: 'x' }] });
     expect(errorCode(late)).toBe('INVALID_TRANSITION');
   });

@@ -128,9 +128,7 @@ function readDb<T>(path: string, read: (db: Database.Database) => T): T {
 /** The task's `task_states` rows, replay order. */
 export function phaseRows(path: string, taskId: string): string[] {
   return readDb(path, (db) =>
-    (db.prepare('SELECT state FROM task_states WHERE task_id = ? ORDER BY id').all(taskId) as Array<{ state: string }>).map(
-      (r) => r.state,
-    ),
+    (db.prepare('SELECT state FROM task_states WHERE task_id = ? ORDER BY id').all(taskId) as Array<{ state: string }>).map((r) => r.state),
   );
 }
 
@@ -155,12 +153,16 @@ export function auditRows(path: string, taskId: string): AuditRow[] {
 export function taskRows(
   path: string,
 ): Array<{ id: string; phase: string; owner: string | null; replan_attempts: number; replan_request: string | null }> {
-  return readDb(path, (db) => db.prepare('SELECT id, phase, owner, replan_attempts, replan_request FROM tasks ORDER BY seq').all() as never);
+  return readDb(
+    path,
+    (db) => db.prepare('SELECT id, phase, owner, replan_attempts, replan_request FROM tasks ORDER BY seq').all() as never,
+  );
 }
 
 export function stepRows(path: string, taskId: string): Array<{ id: string; state: string; error: string | null; reason: string | null }> {
-  return readDb(path, (db) =>
-    db.prepare('SELECT id, state, error, reason FROM steps WHERE task_id = ? ORDER BY position').all(taskId) as never,
+  return readDb(
+    path,
+    (db) => db.prepare('SELECT id, state, error, reason FROM steps WHERE task_id = ? ORDER BY position').all(taskId) as never,
   );
 }
 
@@ -275,9 +277,7 @@ export function kindOf(params: CreateMessageRequest['params']): PromptKind {
 }
 
 export function userText(params: CreateMessageRequest['params']): string {
-  return params.messages
-    .map((m) => (m.content as { type: string; text?: string }).text ?? '')
-    .join('\n');
+  return params.messages.map((m) => (m.content as { type: string; text?: string }).text ?? '').join('\n');
 }
 
 /**

@@ -65,7 +65,10 @@ describe('planner tiers in any spelling', () => {
 describe('commands raise the tier', () => {
   it('holds a sampled `rm -rf build` without a tier for confirmation and says why in the plan', async () => {
     mkdirSync(join(workdir, 'build'));
-    h = await startHarness({ workdir, llm: routedLlm({ decompose: [fenced([{ description: 'Clean the build', action: 'shell', command: 'rm -rf build' }])] }) });
+    h = await startHarness({
+      workdir,
+      llm: routedLlm({ decompose: [fenced([{ description: 'Clean the build', action: 'shell', command: 'rm -rf build' }])] }),
+    });
     const planned = await h.ok<Planned>('plan', { request: 'clean' });
     expect(planned.steps[0]?.tier).toBe('destructive');
     expect(planned.planText).toContain(
@@ -77,7 +80,9 @@ describe('commands raise the tier', () => {
   });
 
   it('holds `git push --force` written as "read" for confirmation, as external', async () => {
-    const planned = await sampled(fenced([{ description: 'Publish the fix', action: 'shell', command: 'git push --force origin main', tier: 'read' }]));
+    const planned = await sampled(
+      fenced([{ description: 'Publish the fix', action: 'shell', command: 'git push --force origin main', tier: 'read' }]),
+    );
     expect(planned.steps[0]?.tier).toBe('external');
     expect(planned.planText).toContain(
       '(external call — extra confirmation; raised: git push reaches a remote repository; git push --force overwrites remote history)',
@@ -87,14 +92,18 @@ describe('commands raise the tier', () => {
 
   it('raises a host-written `execute` step the same way', async () => {
     h = await startHarness();
-    const planned = await plan(h, 'host', [{ description: 'Fetch', action: 'execute', command: 'curl -s https://example.com', tier: 'read' }]);
+    const planned = await plan(h, 'host', [
+      { description: 'Fetch', action: 'execute', command: 'curl -s https://example.com', tier: 'read' },
+    ]);
     expect(planned.steps[0]?.tier).toBe('external');
     expect(planned.planText).toContain('raised: curl reaches the network');
   });
 
   it('raises the steps of a sampled replan', async () => {
     h = await startHarness({
-      llm: routedLlm({ repair: [fenced([{ description: 'Start over', action: 'shell', command: 'rm -rf out && mkdir out', tier: 'write' }])] }),
+      llm: routedLlm({
+        repair: [fenced([{ description: 'Start over', action: 'shell', command: 'rm -rf out && mkdir out', tier: 'write' }])],
+      }),
     });
     const planned = await plan(h, 'fix it', [{ description: 'Fail', action: 'execute', command: 'false' }]);
     await h.ok('approve', { taskId: planned.taskId, planHash: planned.planHash });
@@ -103,7 +112,9 @@ describe('commands raise the tier', () => {
   });
 
   it('lets harmless commands run without a confirmation', async () => {
-    const planned = await sampled(fenced([{ description: 'Look around', action: 'shell', command: 'ls -la && echo "rm -rf /" && grep -r x . || true' }]));
+    const planned = await sampled(
+      fenced([{ description: 'Look around', action: 'shell', command: 'ls -la && echo "rm -rf /" && grep -r x . || true' }]),
+    );
     expect(planned.steps[0]?.tier).toBe('execute');
     expect((await finished(h!, planned.taskId)).phase).toBe('completed');
   });
@@ -113,7 +124,16 @@ describe('forbidden binaries in shell lines', () => {
   it.each([`sh -c 'dd if=/dev/zero of=x'`, 'echo hi && dd if=/dev/zero of=x', 'echo $(mkfs /dev/sda)'])(
     'refuses a sampled shell step running %j with PLAN_INVALID naming the step and field',
     async (command) => {
-      h = await startHarness({ llm: routedLlm({ decompose: [fenced([{ description: 'Look', action: 'shell', command: 'ls' }, { description: 'Zero it', action: 'shell', command }])] }) });
+      h = await startHarness({
+        llm: routedLlm({
+          decompose: [
+            fenced([
+              { description: 'Look', action: 'shell', command: 'ls' },
+              { description: 'Zero it', action: 'shell', command },
+            ]),
+          ],
+        }),
+      });
       const result = await h.call('plan', { request: 'zero' });
       expect(errorCode(result)).toBe('PLAN_INVALID');
       const error = (result.structuredContent as { error: { message: string; details: Record<string, unknown> } }).error;
@@ -130,7 +150,14 @@ describe('a messy sampled reply', () => {
       JSON.stringify([
         { description: 'Find the notes', action: 'research', query: 'notes', estimated_tokens: '250', tier: 'Read' },
         { description: 'Outline', action: 'plan', output: 'outline', depends_on: '0', estimated_tokens: 80.4 },
-        { description: 'List files', action: 'shell', command: 'ls', depends_on: ['0', '1'], estimated_tokens: -3, notes: { why: 'check' } },
+        {
+          description: 'List files',
+          action: 'shell',
+          command: 'ls',
+          depends_on: ['0', '1'],
+          estimated_tokens: -3,
+          notes: { why: 'check' },
+        },
         { description: 'Summarise', action: 'plan', output: 'done', depends_on: '1, 2', estimated_tokens: 'about 100' },
       ]) +
       '\n```';

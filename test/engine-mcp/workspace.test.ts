@@ -25,7 +25,10 @@ afterEach(async () => {
   rmSync(other, { recursive: true, force: true });
 });
 
-const rootsOf = (...dirs: string[]) => () => dirs.map((d, i) => ({ uri: pathToFileURL(d).href, name: `root ${i}` }));
+const rootsOf =
+  (...dirs: string[]) =>
+  () =>
+    dirs.map((d, i) => ({ uri: pathToFileURL(d).href, name: `root ${i}` }));
 
 describe('working directory from the client roots', () => {
   it('runs steps in the first root and names it in the plan text', async () => {
@@ -40,20 +43,44 @@ describe('working directory from the client roots', () => {
     h = await startHarness({ roots: rootsOf(project) });
     const inside = join(project, 'packages', 'api');
     const planned = await plan(h, 'sub', [{ description: 'Where', action: 'shell', command: 'pwd' }]);
-    const sub = await h.ok('plan', { request: 'sub', context: { workdir: inside }, steps: [{ description: 'Where', action: 'shell', command: 'pwd' }] });
+    const sub = await h.ok('plan', {
+      request: 'sub',
+      context: { workdir: inside },
+      steps: [{ description: 'Where', action: 'shell', command: 'pwd' }],
+    });
     expect(sub.planText).toContain(`Working directory: ${inside}`);
     expect(sub.planHash).not.toBe(planned.planHash);
-    const refused = await h.call('plan', { request: 'escape', context: { workdir: other }, steps: [{ description: 'Where', action: 'shell', command: 'pwd' }] });
+    const refused = await h.call('plan', {
+      request: 'escape',
+      context: { workdir: other },
+      steps: [{ description: 'Where', action: 'shell', command: 'pwd' }],
+    });
     expect(refused.isError).toBe(true);
     expect(errorCode(refused)).toBe('PLAN_INVALID');
     expect(JSON.stringify(refused.content)).toContain(other);
   });
 
   it('allows a workdir under exec.allowedPaths even when it is outside the roots', async () => {
-    h = await startHarness({ roots: rootsOf(project), config: { exec: { forbidden: [], envPassthrough: [], env: { PATH: process.env.PATH ?? '' }, allowedPaths: [other], timeoutMs: 10_000, maxOutputBytes: 1 << 20 } } });
+    h = await startHarness({
+      roots: rootsOf(project),
+      config: {
+        exec: {
+          forbidden: [],
+          envPassthrough: [],
+          env: { PATH: process.env.PATH ?? '' },
+          allowedPaths: [other],
+          timeoutMs: 10_000,
+          maxOutputBytes: 1 << 20,
+        },
+      },
+    });
     const planned = await start(h, 'allowed', [{ description: 'Where', action: 'shell', command: 'pwd' }]);
     expect((await finished(h, planned.taskId)).phase).toBe('completed');
-    const elsewhere = await h.ok('plan', { request: 'allowed', context: { workdir: other }, steps: [{ description: 'Where', action: 'shell', command: 'pwd' }] });
+    const elsewhere = await h.ok('plan', {
+      request: 'allowed',
+      context: { workdir: other },
+      steps: [{ description: 'Where', action: 'shell', command: 'pwd' }],
+    });
     expect(elsewhere.planText).toContain(`Working directory: ${other}`);
   });
 

@@ -5,7 +5,6 @@ import { finalizeDrafts } from '../../src/engine/decompose/finalize.js';
 import { planFromLlmText } from '../../src/engine/decompose/lenient.js';
 import { parseLlmSteps } from '../../src/engine/decompose/parse.js';
 
-
 const plan = (steps: unknown[], options: { allowlist?: string[]; agents?: string[] } = {}) =>
   planFromLlmText(JSON.stringify(steps), testCatalogue(options), options);
 
@@ -16,8 +15,24 @@ describe('parseLlmSteps', () => {
         '{"description":"Run it","action":"shell","command":"ls","depends_on":[0]}]',
     );
     expect(drafts).toEqual([
-      { description: 'Look it up', actionType: 'research', action: undefined, tier: 'read', dependsOn: [], estimatedTokens: 500, fields: { query: 'what is x' } },
-      { description: 'Run it', action: 'shell', actionType: undefined, tier: undefined, dependsOn: [0], estimatedTokens: 0, fields: { command: 'ls' } },
+      {
+        description: 'Look it up',
+        actionType: 'research',
+        action: undefined,
+        tier: 'read',
+        dependsOn: [],
+        estimatedTokens: 500,
+        fields: { query: 'what is x' },
+      },
+      {
+        description: 'Run it',
+        action: 'shell',
+        actionType: undefined,
+        tier: undefined,
+        dependsOn: [0],
+        estimatedTokens: 0,
+        fields: { command: 'ls' },
+      },
     ]);
   });
 
@@ -25,7 +40,15 @@ describe('parseLlmSteps', () => {
     const [draft] = parseLlmSteps(
       '[{"description":"d","action_type":"research","query":null,"agent":null,"tier":null,"depends_on":null,"estimated_tokens":null,"input":null}]',
     );
-    expect(draft).toEqual({ description: 'd', actionType: 'research', action: undefined, tier: undefined, dependsOn: [], estimatedTokens: 0, fields: {} });
+    expect(draft).toEqual({
+      description: 'd',
+      actionType: 'research',
+      action: undefined,
+      tier: undefined,
+      dependsOn: [],
+      estimatedTokens: 0,
+      fields: {},
+    });
   });
 
   it('turns an integer tier into text', () => {
@@ -103,7 +126,9 @@ describe('parseLlmSteps', () => {
   });
 
   it('keeps a tier of an odd type as text that names no tier', () => {
-    const drafts = parseLlmSteps('[{"description":"a","tier":["read"]},{"description":"b","tier":{"level":"low"}},{"description":"c","tier":true}]');
+    const drafts = parseLlmSteps(
+      '[{"description":"a","tier":["read"]},{"description":"b","tier":{"level":"low"}},{"description":"c","tier":true}]',
+    );
     expect(drafts.map((draft) => draft.tier)).toEqual(['["read"]', '{"level":"low"}', 'true']);
   });
 
@@ -125,7 +150,8 @@ describe('parseLlmSteps', () => {
   });
 
   it('ignores prose before and after the array', () => {
-    const reply = 'Sure! Here is the plan:\n\n```json\n[\n  {"description": "a", "action": "plan"},\n  {"description": "b", "action": "plan"}\n]\n```\n\nLet me know if you want changes.';
+    const reply =
+      'Sure! Here is the plan:\n\n```json\n[\n  {"description": "a", "action": "plan"},\n  {"description": "b", "action": "plan"}\n]\n```\n\nLet me know if you want changes.';
     expect(parseLlmSteps(reply).map((draft) => draft.description)).toEqual(['a', 'b']);
   });
 
@@ -168,7 +194,14 @@ describe('planFromLlmText: actions and input', () => {
       { description: 'List files', action_type: 'shell', command: 'ls -la', depends_on: [0], estimated_tokens: 0 },
     ]);
     expect(drafts).toEqual([
-      { description: 'Find the config', action: 'research', dependsOn: [], tier: 'read', input: { query: 'where is the config?' }, estimatedTokens: 0 },
+      {
+        description: 'Find the config',
+        action: 'research',
+        dependsOn: [],
+        tier: 'read',
+        input: { query: 'where is the config?' },
+        estimatedTokens: 0,
+      },
       { description: 'List files', action: 'shell', dependsOn: [0], tier: 'execute', input: { command: 'ls -la' }, estimatedTokens: 0 },
     ]);
   });
@@ -182,7 +215,7 @@ describe('planFromLlmText: actions and input', () => {
     expect(draft?.input).toEqual({ command: 'pwd', workdir: '/tmp' });
   });
 
-  it("ignores flat keys the action does not declare", () => {
+  it('ignores flat keys the action does not declare', () => {
     const [draft] = plan([{ description: 'd', action: 'shell', command: 'ls', query: 'stray', id: 's1', step: 1 }]);
     expect(draft?.input).toEqual({ command: 'ls' });
   });
@@ -193,7 +226,12 @@ describe('planFromLlmText: actions and input', () => {
   });
 
   it('rejects an action the catalogue does not know with UNKNOWN_ACTION', () => {
-    const error = rejection(() => plan([{ description: 'a', action: 'plan', spec: 'x' }, { description: 'Deploy it', action: 'deploy' }]));
+    const error = rejection(() =>
+      plan([
+        { description: 'a', action: 'plan', spec: 'x' },
+        { description: 'Deploy it', action: 'deploy' },
+      ]),
+    );
     expect(error.code).toBe('UNKNOWN_ACTION');
     expect(error.message).toBe(
       'step 2 ("Deploy it"): unknown action "deploy". Available actions: research, plan, implement, execute, test, shell, review, notify',
@@ -236,14 +274,22 @@ describe('planFromLlmText: actions and input', () => {
 
 describe('planFromLlmText: plan-time checks', () => {
   it('rejects an execute step with an empty command, naming the step', () => {
-    const error = rejection(() => plan([{ description: 'a', action: 'plan', spec: 'x' }, { description: 'Run it', action_type: 'execute', command: '' }]));
+    const error = rejection(() =>
+      plan([
+        { description: 'a', action: 'plan', spec: 'x' },
+        { description: 'Run it', action_type: 'execute', command: '' },
+      ]),
+    );
     expect(error.code).toBe('PLAN_INVALID');
     expect(error.message).toBe('step 2 ("Run it"): command: required and must not be empty');
     expect(error.details).toMatchObject({ step: 2, index: 1, field: 'command' });
   });
 
   it('rejects shell and test steps without a command', () => {
-    expect(rejection(() => plan([{ description: 's', action: 'shell', command: '   ' }])).details).toMatchObject({ step: 1, field: 'command' });
+    expect(rejection(() => plan([{ description: 's', action: 'shell', command: '   ' }])).details).toMatchObject({
+      step: 1,
+      field: 'command',
+    });
     expect(rejection(() => plan([{ description: 't', action: 'test' }])).message).toContain('step 1 ("t"): command:');
   });
 
@@ -292,7 +338,9 @@ describe('planFromLlmText: plan-time checks', () => {
   });
 
   it('skips agent checks when no roster is known', () => {
-    expect(plan([{ description: 'Write code', action: 'implement', agent: 'ghost-agent' }])[0]?.input).toMatchObject({ agent: 'ghost-agent' });
+    expect(plan([{ description: 'Write code', action: 'implement', agent: 'ghost-agent' }])[0]?.input).toMatchObject({
+      agent: 'ghost-agent',
+    });
   });
 
   it('reports the first violating step only', () => {
@@ -309,7 +357,11 @@ describe('planFromLlmText: plan-time checks', () => {
   it('lists every problem of the step in details', () => {
     const error = rejection(() => plan([{ description: 'd', action: 'shell', input: { command: 5, extra: 'x' } }]));
     expect(error.message).toBe('step 1 ("d"): command: expected a string, got number');
-    expect(error.details['problems']).toEqual(['command: expected a string, got number', 'extra: unknown field', 'command: required and must not be empty']);
+    expect(error.details['problems']).toEqual([
+      'command: expected a string, got number',
+      'extra: unknown field',
+      'command: required and must not be empty',
+    ]);
   });
 });
 
@@ -439,9 +491,30 @@ describe('planFromLlmText: a messy realistic reply', () => {
     ].join('\n');
     const drafts = planFromLlmText(reply, testCatalogue({ allowlist: ['npm', 'node'] }));
     expect(drafts).toEqual([
-      { description: 'Check the Node version', action: 'shell', dependsOn: [], tier: 'read', input: { command: 'node --version' }, estimatedTokens: 0 },
-      { description: 'Run the test suite', action: 'test', dependsOn: [0], tier: 'execute', input: { command: 'npm test' }, estimatedTokens: 0 },
-      { description: 'Report the result', action: 'notify', dependsOn: [1, 0], tier: 'external', input: { channel: '1', message: 'Report the result' }, estimatedTokens: 0 },
+      {
+        description: 'Check the Node version',
+        action: 'shell',
+        dependsOn: [],
+        tier: 'read',
+        input: { command: 'node --version' },
+        estimatedTokens: 0,
+      },
+      {
+        description: 'Run the test suite',
+        action: 'test',
+        dependsOn: [0],
+        tier: 'execute',
+        input: { command: 'npm test' },
+        estimatedTokens: 0,
+      },
+      {
+        description: 'Report the result',
+        action: 'notify',
+        dependsOn: [1, 0],
+        tier: 'external',
+        input: { channel: '1', message: 'Report the result' },
+        estimatedTokens: 0,
+      },
     ]);
   });
 });
@@ -453,9 +526,30 @@ describe('planFromLlmText: numbers written as text and other cosmetic slips', ()
       '```json',
       JSON.stringify([
         { description: 'Look up the release notes', action: 'research', query: 'release notes', estimated_tokens: '250', tier: 'Read' },
-        { description: 'Draft the summary', action: 'plan', output: 'summary', depends_on: '0', estimated_tokens: 120.6, rationale: { why: 'needed' } },
-        { description: 'Check the build', action: 'shell', command: 'ls dist', depends_on: ['0', '1'], estimated_tokens: -5, notes: ['a', 'b'] },
-        { description: 'Review it', action: 'review', artifact: 'summary', depends_on: '1, 2', estimated_tokens: 'a few hundred', tier: { level: 'low' } },
+        {
+          description: 'Draft the summary',
+          action: 'plan',
+          output: 'summary',
+          depends_on: '0',
+          estimated_tokens: 120.6,
+          rationale: { why: 'needed' },
+        },
+        {
+          description: 'Check the build',
+          action: 'shell',
+          command: 'ls dist',
+          depends_on: ['0', '1'],
+          estimated_tokens: -5,
+          notes: ['a', 'b'],
+        },
+        {
+          description: 'Review it',
+          action: 'review',
+          artifact: 'summary',
+          depends_on: '1, 2',
+          estimated_tokens: 'a few hundred',
+          tier: { level: 'low' },
+        },
       ]),
       '```',
     ].join('\n');
@@ -470,7 +564,12 @@ describe('planFromLlmText: numbers written as text and other cosmetic slips', ()
   });
 
   it('still refuses a step without a description', () => {
-    const error = rejection(() => plan([{ description: 'a', action: 'research' }, { action: 'shell', command: 'ls', estimated_tokens: '5' }]));
+    const error = rejection(() =>
+      plan([
+        { description: 'a', action: 'research' },
+        { action: 'shell', command: 'ls', estimated_tokens: '5' },
+      ]),
+    );
     expect(error.code).toBe('PLAN_INVALID');
     expect(error.details).toMatchObject({ step: 2, field: 'description' });
   });
@@ -497,7 +596,15 @@ describe('finalizeDrafts', () => {
       ['id-2', ['id-1']],
       ['id-3', ['id-1', 'id-2']],
     ]);
-    expect(steps[1]).toEqual({ id: 'id-2', action: 'shell', description: 'b', dependsOn: ['id-1'], tier: 'execute', input: { command: 'ls' }, estimatedTokens: 0 });
+    expect(steps[1]).toEqual({
+      id: 'id-2',
+      action: 'shell',
+      description: 'b',
+      dependsOn: ['id-1'],
+      tier: 'execute',
+      input: { command: 'ls' },
+      estimatedTokens: 0,
+    });
   });
 
   it('uses a new id on every call', () => {

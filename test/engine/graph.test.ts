@@ -159,13 +159,7 @@ describe('readySteps', () => {
 });
 
 describe('transitiveDependents', () => {
-  const graph = TaskGraph.from([
-    step('a'),
-    step('b', ['a']),
-    step('c', ['a']),
-    step('d', ['b']),
-    step('e', ['d', 'c']),
-  ]);
+  const graph = TaskGraph.from([step('a'), step('b', ['a']), step('c', ['a']), step('d', ['b']), step('e', ['d', 'c'])]);
 
   it('returns b, c, d, e for a, each once, breadth first', () => {
     expect(graph.transitiveDependents('a')).toEqual(['b', 'c', 'd', 'e']);

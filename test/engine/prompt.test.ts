@@ -1,12 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { ActionCatalogue, ActionInfo } from '../../src/engine/catalogue.js';
 import { planFromLlmText } from '../../src/engine/decompose/lenient.js';
-import {
-  buildDecomposePrompt,
-  buildRepairPrompt,
-  recapExcerpt,
-  stepDraftJsonSchema,
-} from '../../src/engine/decompose/prompt.js';
+import { buildDecomposePrompt, buildRepairPrompt, recapExcerpt, stepDraftJsonSchema } from '../../src/engine/decompose/prompt.js';
 import { TIERS } from '../../src/engine/model.js';
 
 const NAMES = ['research', 'plan', 'implement', 'execute', 'test', 'shell', 'review', 'notify'];
@@ -157,14 +152,13 @@ describe('buildRepairPrompt', () => {
     expect(userMessage).toContain(
       'What already succeeded (do NOT redo):\n- Find the PDF\n  stdout:\n    docs/a.pdf\n    docs/b.pdf\n- Make a folder\n  (no stdout)\n\nFailed step:',
     );
-    expect(userMessage).toContain(
-      'Available sandbox binaries (shell steps run through sh -c and are not limited by this list): ls, cat',
-    );
+    expect(userMessage).toContain('Available sandbox binaries (shell steps run through sh -c and are not limited by this list): ls, cat');
     expect(userMessage).toContain('Agents for implement steps (agent MUST be exactly one of these): qwen');
   });
 
   it('feeds its reply through the same pipeline as the first plan', () => {
-    const reply = '```json\n[{"description":"Try another tool","action":"shell","command":"mutool draw a.pdf"},{"description":"Tell the user","action":"notify","tier":"external"}]\n```';
+    const reply =
+      '```json\n[{"description":"Try another tool","action":"shell","command":"mutool draw a.pdf"},{"description":"Tell the user","action":"notify","tier":"external"}]\n```';
     const drafts = planFromLlmText(reply, catalogue());
     expect(drafts.map((draft) => [draft.action, draft.dependsOn, draft.tier])).toEqual([
       ['shell', [], 'read'],
@@ -205,7 +199,10 @@ describe('stepDraftJsonSchema', () => {
 
   it("attaches each action's input schema without its $schema key", () => {
     const schema = stepDraftJsonSchema(catalogue(['shell']));
-    const rule = { if: { properties: { action: { const: 'shell' } } }, then: { properties: { input: expect.not.objectContaining({ $schema: expect.anything() }) } } };
+    const rule = {
+      if: { properties: { action: { const: 'shell' } } },
+      then: { properties: { input: expect.not.objectContaining({ $schema: expect.anything() }) } },
+    };
     expect(schema).toMatchObject({ items: { allOf: [rule] } });
     expect(JSON.stringify(schema)).toContain('"required":["command"]');
     expect(JSON.parse(JSON.stringify(schema))).toEqual(schema);

@@ -3,7 +3,6 @@ import { rejection, testCatalogue } from '../helpers/catalogue.js';
 import { OrchestrateError } from '../../src/errors.js';
 import { validateHostDrafts } from '../../src/engine/decompose/strict.js';
 
-
 const validate = (drafts: unknown[], options: { allowlist?: string[]; agents?: string[] } = {}) =>
   validateHostDrafts(drafts, testCatalogue(options));
 

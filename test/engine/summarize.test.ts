@@ -78,7 +78,11 @@ describe('formatPlanForApproval', () => {
   });
 
   it('shows the command lines the catalogue names for a step, and why the commands raised its tier', () => {
-    const shell = (id: string, command: string, tier: Tier): Step => ({ ...step(id, `Run ${id}`, [], tier), action: 'shell', input: { command } });
+    const shell = (id: string, command: string, tier: Tier): Step => ({
+      ...step(id, `Run ${id}`, [], tier),
+      action: 'shell',
+      input: { command },
+    });
     const text = plan(
       makeTask('awaiting_approval', [
         shell('a', 'rm -rf build', 'destructive'),
@@ -99,12 +103,7 @@ describe('formatPlanForApproval', () => {
   });
 
   it('renders the exact layout in topological order with 1-based dependency refs (behaviour 8)', () => {
-    const steps = [
-      step('d', 'Merge', ['c', 'b']),
-      step('c', 'Test'),
-      step('b', 'Build', ['a']),
-      step('a', 'Fetch'),
-    ];
+    const steps = [step('d', 'Merge', ['c', 'b']), step('c', 'Test'), step('b', 'Build', ['a']), step('a', 'Fetch')];
     expect(plan(makeTask('awaiting_approval', steps, {}, 'Release v2'))).toBe(
       [
         'Task plan for: "Release v2"',

@@ -172,7 +172,9 @@ export function processAlive(pid: number): boolean {
   const stat = `/proc/${pid}/stat`;
   if (existsSync('/proc/self/stat')) {
     try {
-      const state = readFileSync(stat, 'utf8').replace(/^.*\)\s*/s, '').charAt(0);
+      const state = readFileSync(stat, 'utf8')
+        .replace(/^.*\)\s*/s, '')
+        .charAt(0);
       return state !== 'Z' && state !== 'X';
     } catch {
       return false;

@@ -21,7 +21,12 @@ function sourceFiles(dir: string): string[] {
 
 function specifiers(source: string): string[] {
   const found: string[] = [];
-  const patterns = [/\bimport\s+(?:type\s+)?[^'"]*?from\s*['"]([^'"]+)['"]/g, /\bexport\s+[^'"]*?from\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /\bimport\s+['"]([^'"]+)['"]/g];
+  const patterns = [
+    /\bimport\s+(?:type\s+)?[^'"]*?from\s*['"]([^'"]+)['"]/g,
+    /\bexport\s+[^'"]*?from\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\bimport\s+['"]([^'"]+)['"]/g,
+  ];
   for (const pattern of patterns) for (const match of source.matchAll(pattern)) found.push(match[1] as string);
   return found;
 }
@@ -56,7 +61,10 @@ describe('the plugin import boundary', () => {
 
   it('flags a plugin that reaches into the server', () => {
     const folder = mkdtempSync(join(tmpdir(), 'orchestrate-boundary-'));
-    writeFileSync(join(folder, 'sneaky.ts'), "import { Engine } from '../src/engine/engine.js';\nimport { z } from 'zod';\nexport default {};\n");
+    writeFileSync(
+      join(folder, 'sneaky.ts'),
+      "import { Engine } from '../src/engine/engine.js';\nimport { z } from 'zod';\nexport default {};\n",
+    );
     writeFileSync(join(folder, 'fine.ts'), "import { helper } from './sneaky.js';\nimport { readFile } from 'node:fs/promises';\n");
     expect(violations(folder)).toEqual([`${relative(ROOT, join(folder, 'sneaky.ts'))} imports ../src/engine/engine.js`]);
   });

@@ -62,12 +62,19 @@ describe('command classifier: history rewrites', () => {
     expect(tierOf(line)).toEqual({ tier: 'destructive', reasons: [reason] });
   });
 
-  it.each(['git rebase --abort', 'git branch -d merged-feature', 'git reset --soft HEAD~1', 'git reset HEAD file', 'git clean -n', 'git clean -fn', 'git stash', 'git stash pop', 'git commit -m "amend the docs"'])(
-    '%s is not raised',
-    (line) => {
-      expect(tierOf(line)).toEqual({ tier: 'execute', reasons: [] });
-    },
-  );
+  it.each([
+    'git rebase --abort',
+    'git branch -d merged-feature',
+    'git reset --soft HEAD~1',
+    'git reset HEAD file',
+    'git clean -n',
+    'git clean -fn',
+    'git stash',
+    'git stash pop',
+    'git commit -m "amend the docs"',
+  ])('%s is not raised', (line) => {
+    expect(tierOf(line)).toEqual({ tier: 'execute', reasons: [] });
+  });
 });
 
 describe('command classifier: force-pushes and remote deletes', () => {
@@ -88,13 +95,19 @@ describe('command classifier: force-pushes and remote deletes', () => {
     expect(tierOf(line)).toEqual({ tier: 'external', reasons: [remote, 'git push --force overwrites remote history'] });
   });
 
-  it.each(['git push origin --delete old', 'git push origin :old', 'git push -d origin old', 'git push --prune origin'])('%s deletes remote branches', (line) => {
-    expect(tierOf(line)).toEqual({ tier: 'external', reasons: [remote, 'git push --delete deletes remote branches'] });
-  });
+  it.each(['git push origin --delete old', 'git push origin :old', 'git push -d origin old', 'git push --prune origin'])(
+    '%s deletes remote branches',
+    (line) => {
+      expect(tierOf(line)).toEqual({ tier: 'external', reasons: [remote, 'git push --delete deletes remote branches'] });
+    },
+  );
 
-  it.each(['git push', 'git push origin main', 'git push -u origin feature', 'git push -o ci.skip origin main'])('%s only reaches a remote', (line) => {
-    expect(tierOf(line)).toEqual({ tier: 'external', reasons: [remote] });
-  });
+  it.each(['git push', 'git push origin main', 'git push -u origin feature', 'git push -o ci.skip origin main'])(
+    '%s only reaches a remote',
+    (line) => {
+      expect(tierOf(line)).toEqual({ tier: 'external', reasons: [remote] });
+    },
+  );
 });
 
 describe('command classifier: disks', () => {
@@ -234,16 +247,26 @@ describe('command classifier: wrappers, lists and nesting', () => {
   });
 
   it('names every risk of a long line once, the highest tier first', () => {
-    expect(tierOf('rm -rf dist && npm run build && rm -rf tmp && git push --force origin main && curl -X POST https://hooks.example.com')).toEqual({
+    expect(
+      tierOf('rm -rf dist && npm run build && rm -rf tmp && git push --force origin main && curl -X POST https://hooks.example.com'),
+    ).toEqual({
       tier: 'external',
-      reasons: ['git push reaches a remote repository', 'curl reaches the network', 'rm -r deletes recursively', 'git push --force overwrites remote history'],
+      reasons: [
+        'git push reaches a remote repository',
+        'curl reaches the network',
+        'rm -r deletes recursively',
+        'git push --force overwrites remote history',
+      ],
     });
   });
 
   it('raises a line nested too deeply to read to destructive', () => {
     let line = 'ls';
     for (let i = 0; i < 12; i += 1) line = `sh -c ${JSON.stringify(line)}`;
-    expect(tierOf(line)).toEqual({ tier: 'destructive', reasons: [expect.stringMatching(/^the command line could not be checked: commands nested more than 8 levels deep/)] });
+    expect(tierOf(line)).toEqual({
+      tier: 'destructive',
+      reasons: [expect.stringMatching(/^the command line could not be checked: commands nested more than 8 levels deep/)],
+    });
   });
 });
 

@@ -167,7 +167,10 @@ describe('implement: agents discovered on PATH', () => {
   it('rejects an unknown agent at plan time, listing configured and discovered agents', async () => {
     const path = agentsOnPath({ claude: 'writes', aider: 'writes' });
     const h = await harness({ path, agents: { stub: { command: 'stub-agent' } } });
-    const result = await h.call('plan', { request: 'x', steps: [{ description: 'Code', action: 'implement', spec: 'y', agent: 'ghost-agent' }] });
+    const result = await h.call('plan', {
+      request: 'x',
+      steps: [{ description: 'Code', action: 'implement', spec: 'y', agent: 'ghost-agent' }],
+    });
     expect(errorCode(result)).toBe('PLAN_INVALID');
     const error = planError(result);
     expect(error.details?.field).toBe('agent');
@@ -197,7 +200,9 @@ describe('implement: which agent "default" means', () => {
   }
 
   it('is the first discovered agent in the order claude, codex, aider, gemini, opencode', async () => {
-    expect(await defaultAgentSummary({ path: agentsOnPath({ opencode: 'writes', aider: 'writes', codex: 'writes' }) })).toBe('codex: did: go');
+    expect(await defaultAgentSummary({ path: agentsOnPath({ opencode: 'writes', aider: 'writes', codex: 'writes' }) })).toBe(
+      'codex: did: go',
+    );
   });
 
   it('is the first configured agent over any discovered one', async () => {
@@ -207,7 +212,9 @@ describe('implement: which agent "default" means', () => {
   });
 
   it('is options.default when set, even a discovered agent', async () => {
-    expect(await defaultAgentSummary({ path: agentsOnPath({ claude: 'fails', gemini: 'writes' }), default: 'gemini' })).toBe('gemini: did: go');
+    expect(await defaultAgentSummary({ path: agentsOnPath({ claude: 'fails', gemini: 'writes' }), default: 'gemini' })).toBe(
+      'gemini: did: go',
+    );
   });
 
   it('is a configured agent in place of the discovered one of the same name', async () => {

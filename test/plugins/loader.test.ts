@@ -67,7 +67,11 @@ async function runPlan(client: Client, steps: unknown[]): Promise<any> {
 
 describe('plugin loading errors stop start-up with a code naming the file', () => {
   const cases: Array<[string, string, RegExp]> = [
-    ['invalid', 'PLUGIN_INVALID', /bad-shape\.mjs: not a valid action plugin[\s\S]*name: must be lower-case[\s\S]*tier:[\s\S]*input: must be a zod schema[\s\S]*run: must be a function/],
+    [
+      'invalid',
+      'PLUGIN_INVALID',
+      /bad-shape\.mjs: not a valid action plugin[\s\S]*name: must be lower-case[\s\S]*tier:[\s\S]*input: must be a zod schema[\s\S]*run: must be a function/,
+    ],
     ['api-mismatch', 'PLUGIN_API_MISMATCH', /future\.mjs: written for plugin API 2; this server speaks API 1/],
     ['duplicate-builtin', 'PLUGIN_DUPLICATE', /shell\.mjs: an action named "shell" is already loaded from built-in/],
     ['duplicate-pair', 'PLUGIN_DUPLICATE', /b\.mjs: an action named "twin" is already loaded from .*a\.mjs/],
@@ -109,9 +113,24 @@ describe('third-party plugins', () => {
     cpSync(join(FIXTURES, 'third-party'), folder, { recursive: true });
     const { client } = await connect(['--plugins', folder]);
     const read = await client.readResource({ uri: 'orchestrate://actions' });
-    const catalogue = JSON.parse(String((read.contents[0] as { text?: string } | undefined)?.text)) as Array<{ name: string; inputSchema: any }>;
+    const catalogue = JSON.parse(String((read.contents[0] as { text?: string } | undefined)?.text)) as Array<{
+      name: string;
+      inputSchema: any;
+    }>;
     const names = catalogue.map((a) => a.name);
-    expect(names).toEqual(['research', 'plan', 'implement', 'shell', 'execute', 'test', 'review', 'notify', 'word_count', 'shout', 'pkg_echo']);
+    expect(names).toEqual([
+      'research',
+      'plan',
+      'implement',
+      'shell',
+      'execute',
+      'test',
+      'review',
+      'notify',
+      'word_count',
+      'shout',
+      'pkg_echo',
+    ]);
     const wordCount = catalogue.find((a) => a.name === 'word_count');
     expect(wordCount?.inputSchema.properties.text.description).toBe('The text to count');
   });
@@ -124,23 +143,28 @@ describe('third-party plugins', () => {
       { description: 'Shout', action: 'shout', depends_on: [0, 1] },
     ]);
     expect(task.phase).toBe('completed');
-    expect(task.steps.map((s: any) => s.summary)).toEqual([
-      '3 words',
-      'hi (from a package)',
-      'HEARD: COUNT={"WORDS":3}/3, ECHO=NULL/HI',
-    ]);
+    expect(task.steps.map((s: any) => s.summary)).toEqual(['3 words', 'hi (from a package)', 'HEARD: COUNT={"WORDS":3}/3, ECHO=NULL/HI']);
     expect(task.steps[2].outputs.data).toEqual({ deps: ['s1', 's2'] });
   });
 
   it('validates a third-party step input at plan time, JSON Schema and zod alike', async () => {
     const { client } = await connect(['--plugins', join(FIXTURES, 'third-party')]);
-    const zodCase = (await client.callTool({ name: 'plan', arguments: { request: 'x', steps: [{ description: 'Count', action: 'word_count', text: '' }] } })) as any;
+    const zodCase = (await client.callTool({
+      name: 'plan',
+      arguments: { request: 'x', steps: [{ description: 'Count', action: 'word_count', text: '' }] },
+    })) as any;
     expect(zodCase.structuredContent.error.code).toBe('PLAN_INVALID');
     expect(zodCase.structuredContent.error.details.field).toBe('text');
-    const jsonCase = (await client.callTool({ name: 'plan', arguments: { request: 'x', steps: [{ description: 'Echo', action: 'pkg_echo', input: {} }] } })) as any;
+    const jsonCase = (await client.callTool({
+      name: 'plan',
+      arguments: { request: 'x', steps: [{ description: 'Echo', action: 'pkg_echo', input: {} }] },
+    })) as any;
     expect(jsonCase.structuredContent.error.code).toBe('PLAN_INVALID');
     expect(jsonCase.structuredContent.error.message).toContain('text');
-    const unknown = (await client.callTool({ name: 'plan', arguments: { request: 'x', steps: [{ description: 'Nope', action: 'not_loaded' }] } })) as any;
+    const unknown = (await client.callTool({
+      name: 'plan',
+      arguments: { request: 'x', steps: [{ description: 'Nope', action: 'not_loaded' }] },
+    })) as any;
     expect(unknown.structuredContent.error.code).toBe('UNKNOWN_ACTION');
   });
 
@@ -163,12 +187,18 @@ describe('the example plugin', () => {
     cpSync(join(FIXTURES, 'third-party'), work, { recursive: true });
     const planned = (await client.callTool({
       name: 'plan',
-      arguments: { request: 'find todos', context: { workdir: work }, steps: [{ description: 'Scan', action: 'todo_scan', extensions: ['.ts'] }] },
+      arguments: {
+        request: 'find todos',
+        context: { workdir: work },
+        steps: [{ description: 'Scan', action: 'todo_scan', extensions: ['.ts'] }],
+      },
     })) as any;
     await client.callTool({ name: 'approve', arguments: { taskId: planned.structuredContent.taskId } });
-    const done = (await client.callTool({ name: 'status', arguments: { taskId: planned.structuredContent.taskId, waitUntil: 'terminal' } })) as any;
+    const done = (await client.callTool({
+      name: 'status',
+      arguments: { taskId: planned.structuredContent.taskId, waitUntil: 'terminal' },
+    })) as any;
     expect(done.structuredContent.task.phase).toBe('completed');
     expect(done.structuredContent.task.steps[0].summary).toMatch(/No TODO|marked comment/);
   });
 });
-

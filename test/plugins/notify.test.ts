@@ -89,7 +89,10 @@ describe('notify via a webhook', () => {
   it('POSTs the note as JSON with the configured headers to the channel "default" resolves to', async () => {
     hook = await hookServer(answer(202));
     h = await startHarness({
-      config: notifyOptions({ default: 'ops', channels: { ops: { type: 'webhook', url: hook.url, headers: { authorization: 'Bearer t0ken', 'x-team': 'infra' } } } }),
+      config: notifyOptions({
+        default: 'ops',
+        channels: { ops: { type: 'webhook', url: hook.url, headers: { authorization: 'Bearer t0ken', 'x-team': 'infra' } } },
+      }),
     });
     const planned = await start(h, 'report', [tell('build is green', { level: 'warning' })]);
     const task = await finished(h, planned.taskId);
@@ -137,7 +140,9 @@ describe('notify via a webhook', () => {
 
   it('does not retry a 4xx', async () => {
     hook = await hookServer(answer(404));
-    h = await startHarness({ config: notifyOptions({ channels: { ops: { type: 'webhook', url: hook.url, retries: 3, retryDelayMs: 1 } } }) });
+    h = await startHarness({
+      config: notifyOptions({ channels: { ops: { type: 'webhook', url: hook.url, retries: 3, retryDelayMs: 1 } } }),
+    });
     const planned = await start(h, 'report', [tell('wrong address', { channel: 'ops' })]);
     const task = await failedStep(h, planned.taskId);
 
@@ -148,7 +153,9 @@ describe('notify via a webhook', () => {
   it('reports an unreachable endpoint as a delivery failure naming the network error', async () => {
     const gone = await hookServer(answer(200));
     await gone.close();
-    h = await startHarness({ config: notifyOptions({ channels: { ops: { type: 'webhook', url: gone.url, retries: 1, retryDelayMs: 1 } } }) });
+    h = await startHarness({
+      config: notifyOptions({ channels: { ops: { type: 'webhook', url: gone.url, retries: 1, retryDelayMs: 1 } } }),
+    });
     const planned = await start(h, 'report', [tell('hello?', { channel: 'ops' })]);
     const task = await failedStep(h, planned.taskId);
 
@@ -172,12 +179,17 @@ describe('notify via a webhook', () => {
 describe('notify via a file', () => {
   it('appends one JSON line per step, creating the parent directories', async () => {
     h = await startHarness({ config: notifyOptions({ channels: { log: { type: 'file', path: 'logs/notes/notify.jsonl' } } }) });
-    const planned = await start(h, 'report', [tell('first', { channel: 'log' }), { ...tell('second', { channel: 'log' }), depends_on: [0] }]);
+    const planned = await start(h, 'report', [
+      tell('first', { channel: 'log' }),
+      { ...tell('second', { channel: 'log' }), depends_on: [0] },
+    ]);
     const task = await finished(h, planned.taskId);
 
     expect(task.phase).toBe('completed');
     expect(step(task, 's2').summary).toBe('Notified via log: second');
-    const lines = readFileSync(join(h.dir, 'logs', 'notes', 'notify.jsonl'), 'utf8').trimEnd().split('\n');
+    const lines = readFileSync(join(h.dir, 'logs', 'notes', 'notify.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n');
     expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual([
       { taskId: planned.taskId, stepId: 's1', channel: 'log', message: 'first', sentAt: expect.any(String) },
       { taskId: planned.taskId, stepId: 's2', channel: 'log', message: 'second', sentAt: expect.any(String) },
@@ -202,7 +214,9 @@ describe('notify via a command', () => {
     const script = 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.argv.slice(2)))';
     h = await startHarness({
       workdir: dir,
-      config: notifyOptions({ channels: { pager: { type: 'command', command: [process.execPath, '-e', script, out, '--text', 'ALERT: {message}'] } } }),
+      config: notifyOptions({
+        channels: { pager: { type: 'command', command: [process.execPath, '-e', script, out, '--text', 'ALERT: {message}'] } },
+      }),
     });
     const planned = await start(h, 'report', [tell('disk is full', { channel: 'pager' })]);
     const task = await finished(h, planned.taskId);
@@ -214,7 +228,9 @@ describe('notify via a command', () => {
 
   it('fails the step when the command exits non-zero, quoting its stderr', async () => {
     const script = 'process.stderr.write("relay down\\n"); process.exit(4)';
-    h = await startHarness({ config: notifyOptions({ channels: { pager: { type: 'command', command: [process.execPath, '-e', script, '{message}'] } } }) });
+    h = await startHarness({
+      config: notifyOptions({ channels: { pager: { type: 'command', command: [process.execPath, '-e', script, '{message}'] } } }),
+    });
     const planned = await start(h, 'report', [tell('disk is full', { channel: 'pager' })]);
     const task = await failedStep(h, planned.taskId);
 
@@ -239,7 +255,9 @@ describe('notify via the MCP client', () => {
 
 describe('notify channel checks', () => {
   it('rejects an unknown channel at plan time with PLAN_INVALID, listing the configured channels', async () => {
-    h = await startHarness({ config: notifyOptions({ channels: { ops: { type: 'webhook', url: 'http://127.0.0.1:9/' }, log: { type: 'file', path: 'n.jsonl' } } }) });
+    h = await startHarness({
+      config: notifyOptions({ channels: { ops: { type: 'webhook', url: 'http://127.0.0.1:9/' }, log: { type: 'file', path: 'n.jsonl' } } }),
+    });
     const result = await h.call('plan', { request: 'x', steps: [tell('hi', { channel: 'slack' })] });
 
     expect(errorCode(result)).toBe('PLAN_INVALID');
@@ -249,11 +267,15 @@ describe('notify channel checks', () => {
   });
 
   it('rejects "default" at plan time when the configured default names no channel', async () => {
-    h = await startHarness({ config: notifyOptions({ default: 'chat', channels: { ops: { type: 'webhook', url: 'http://127.0.0.1:9/' } } }) });
+    h = await startHarness({
+      config: notifyOptions({ default: 'chat', channels: { ops: { type: 'webhook', url: 'http://127.0.0.1:9/' } } }),
+    });
     const result = await h.call('plan', { request: 'x', steps: [tell('hi')] });
 
     expect(errorCode(result)).toBe('PLAN_INVALID');
-    expect(planError(result).message).toContain('channel: "default" means channel "chat" (plugins.notify.default), which is not configured');
+    expect(planError(result).message).toContain(
+      'channel: "default" means channel "chat" (plugins.notify.default), which is not configured',
+    );
   });
 
   it('fails the step with a clear message when the options are invalid', async () => {

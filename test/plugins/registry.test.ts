@@ -29,7 +29,10 @@ const broken = definePlugin({
 
 function registry(options: Partial<RegistryOptions> = {}): PluginRegistry {
   const plugins = [...builtinPlugins(), deployer, broken] as ActionPlugin<unknown>[];
-  return new PluginRegistry(plugins.map((plugin) => ({ plugin, file: 'test' })), { pluginOptions: {}, ...options });
+  return new PluginRegistry(
+    plugins.map((plugin) => ({ plugin, file: 'test' })),
+    { pluginOptions: {}, ...options },
+  );
 }
 
 describe('PluginRegistry.commands', () => {
@@ -56,16 +59,25 @@ describe('PluginRegistry.requiredTier', () => {
   });
 
   it('is raised by what the command lines do, for built-in and third-party actions alike', () => {
-    expect(registry().requiredTier('shell', { command: 'rm -rf build' })).toEqual({ tier: 'destructive', reasons: ['rm -r deletes recursively'] });
+    expect(registry().requiredTier('shell', { command: 'rm -rf build' })).toEqual({
+      tier: 'destructive',
+      reasons: ['rm -r deletes recursively'],
+    });
     expect(registry().requiredTier('test', { command: 'git push -f' })).toEqual({
       tier: 'external',
       reasons: ['git push reaches a remote repository', 'git push --force overwrites remote history'],
     });
-    expect(registry().requiredTier('deployer', { target: 'web1' })).toEqual({ tier: 'external', reasons: ['rsync copies to or from another host'] });
+    expect(registry().requiredTier('deployer', { target: 'web1' })).toEqual({
+      tier: 'external',
+      reasons: ['rsync copies to or from another host'],
+    });
   });
 
   it('is destructive when the commands cannot be listed or the action is unknown', () => {
-    expect(registry().requiredTier('broken', {})).toEqual({ tier: 'destructive', reasons: ['its command lines could not be listed: no idea'] });
+    expect(registry().requiredTier('broken', {})).toEqual({
+      tier: 'destructive',
+      reasons: ['its command lines could not be listed: no idea'],
+    });
     expect(registry().requiredTier('missing', {}).tier).toBe('destructive');
   });
 });
@@ -73,11 +85,14 @@ describe('PluginRegistry.requiredTier', () => {
 describe('PluginRegistry.checkInput: forbidden binaries in shell lines', () => {
   const forbidden = ['dd', 'mkfs', 'shutdown', 'reboot'];
 
-  it.each([`sh -c 'dd if=/dev/zero of=x'`, 'echo hi && dd if=/dev/zero of=x', 'echo $(mkfs /dev/sda)', 'sudo reboot'])('refuses %j', (command) => {
-    const result = registry({ forbidden }).checkInput('shell', { command });
-    expect(result.ok).toBe(false);
-    expect(!result.ok && result.problems[0]).toMatch(/^command: runs `(dd|mkfs|reboot)`, which `exec.forbidden` forbids in every step/);
-  });
+  it.each([`sh -c 'dd if=/dev/zero of=x'`, 'echo hi && dd if=/dev/zero of=x', 'echo $(mkfs /dev/sda)', 'sudo reboot'])(
+    'refuses %j',
+    (command) => {
+      const result = registry({ forbidden }).checkInput('shell', { command });
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.problems[0]).toMatch(/^command: runs `(dd|mkfs|reboot)`, which `exec.forbidden` forbids in every step/);
+    },
+  );
 
   it('accepts lines that only mention a forbidden name, and anything when nothing is forbidden', () => {
     expect(registry({ forbidden }).checkInput('shell', { command: 'echo dd && grep mkfs notes.txt' }).ok).toBe(true);

@@ -37,7 +37,13 @@ afterEach(async () => {
 
 /** The config defaults, but a timeout a broken test reaches well before vitest's own. */
 function defaults(): Config['exec'] {
-  return { forbidden: ['dd', 'mkfs', 'shutdown', 'reboot'], envPassthrough: [], env: stepEnvironment(process.env), timeoutMs: 10_000, maxOutputBytes: 1024 * 1024 };
+  return {
+    forbidden: ['dd', 'mkfs', 'shutdown', 'reboot'],
+    envPassthrough: [],
+    env: stepEnvironment(process.env),
+    timeoutMs: 10_000,
+    maxOutputBytes: 1024 * 1024,
+  };
 }
 
 function sandbox(overrides: Partial<SandboxConfig> = {}): SandboxConfig {
@@ -111,7 +117,11 @@ describe('sandbox: output cap', () => {
   const FLOOD = 'head -c 5000 /dev/zero | tr "\\000" x';
 
   it('cuts output past maxOutputBytes and says so', async () => {
-    const result = await createExec(sandbox({ maxOutputBytes: 1024 }), dir, new AbortController().signal)({ mode: 'shell', command: FLOOD });
+    const result = await createExec(
+      sandbox({ maxOutputBytes: 1024 }),
+      dir,
+      new AbortController().signal,
+    )({ mode: 'shell', command: FLOOD });
     expect(result.truncated).toBe(true);
     expect(result.stdout).toBe(`${'x'.repeat(1024)}\n…[output truncated at 1024 bytes]`);
   });
@@ -156,7 +166,10 @@ describe('sandbox: allowlist', () => {
 
   it('lets a plugin-built argv past the allowlist', async () => {
     const exec = createExec(sandbox({ allowlist: ['echo'] }), dir, new AbortController().signal);
-    await expect(exec({ mode: 'argv', command: 'agent', argv: ['ls', '-d', dir] })).resolves.toMatchObject({ exitCode: 0, stdout: `${dir}\n` });
+    await expect(exec({ mode: 'argv', command: 'agent', argv: ['ls', '-d', dir] })).resolves.toMatchObject({
+      exitCode: 0,
+      stdout: `${dir}\n`,
+    });
   });
 });
 
@@ -166,7 +179,10 @@ describe('sandbox: refusals', () => {
   it('refuses forbidden binaries, by base name and with a suffix, even in a plugin-built argv', async () => {
     const text = '`dd` is explicitly forbidden by config and cannot run.';
     expect(await refusal(exec()({ mode: 'argv', command: 'dd if=/dev/zero of=x count=1' }))).toEqual({ kind: 'forbidden', message: text });
-    expect(await refusal(exec()({ mode: 'argv', command: 'x', argv: ['/bin/dd', 'if=/dev/zero'] }))).toEqual({ kind: 'forbidden', message: text });
+    expect(await refusal(exec()({ mode: 'argv', command: 'x', argv: ['/bin/dd', 'if=/dev/zero'] }))).toEqual({
+      kind: 'forbidden',
+      message: text,
+    });
     expect((await refusal(exec()({ mode: 'argv', command: 'mkfs.ext4 /dev/null' }))).kind).toBe('forbidden');
   });
 
@@ -180,7 +196,9 @@ describe('sandbox: refusals', () => {
     ]) {
       expect(await refusal(exec()({ mode: 'shell', command }))).toEqual({ kind: 'forbidden', message: text });
     }
-    expect((await refusal(exec()({ mode: 'shell', command: 'echo `mkfs.ext4 /dev/null`' }))).message).toBe('`mkfs.ext4` is explicitly forbidden by config and cannot run.');
+    expect((await refusal(exec()({ mode: 'shell', command: 'echo `mkfs.ext4 /dev/null`' }))).message).toBe(
+      '`mkfs.ext4` is explicitly forbidden by config and cannot run.',
+    );
     expect(existsSync(join(dir, 'ran'))).toBe(false);
     await expect(exec()({ mode: 'shell', command: 'echo dd' })).resolves.toMatchObject({ exitCode: 0, stdout: 'dd\n' });
   });
@@ -211,11 +229,18 @@ describe('sandbox: refusals', () => {
     mkdirSync(join(allowed, 'sub'), { recursive: true });
     mkdirSync(`${allowed}-evil`);
     const text = "Working directory for `echo` isn't allowed. Add the path under `exec.allowedPaths` to permit it.";
-    expect(await refusal(exec({ allowedPaths: [allowed] }, dir)({ mode: 'argv', command: 'echo hi' }))).toEqual({ kind: 'path', message: text });
-    expect((await refusal(exec({ allowedPaths: [allowed] })({ mode: 'argv', command: 'echo hi', cwd: `${allowed}-evil` }))).kind).toBe('path');
-    await expect(exec({ allowedPaths: [allowed] })({ mode: 'argv', command: 'echo hi', cwd: join(allowed, 'sub') })).resolves.toMatchObject({
-      exitCode: 0,
+    expect(await refusal(exec({ allowedPaths: [allowed] }, dir)({ mode: 'argv', command: 'echo hi' }))).toEqual({
+      kind: 'path',
+      message: text,
     });
+    expect((await refusal(exec({ allowedPaths: [allowed] })({ mode: 'argv', command: 'echo hi', cwd: `${allowed}-evil` }))).kind).toBe(
+      'path',
+    );
+    await expect(exec({ allowedPaths: [allowed] })({ mode: 'argv', command: 'echo hi', cwd: join(allowed, 'sub') })).resolves.toMatchObject(
+      {
+        exitCode: 0,
+      },
+    );
   });
 
   it('reports a binary that does not exist as failed to run', async () => {
@@ -230,7 +255,10 @@ describe('sandbox: refusals', () => {
   });
 
   it('reads a zero timeout as the default one, not as "kill at once"', async () => {
-    await expect(exec()({ mode: 'argv', command: 'echo in time', timeoutMs: 0 })).resolves.toMatchObject({ exitCode: 0, stdout: 'in time\n' });
+    await expect(exec()({ mode: 'argv', command: 'echo in time', timeoutMs: 0 })).resolves.toMatchObject({
+      exitCode: 0,
+      stdout: 'in time\n',
+    });
   });
 
   it('does not treat a non-zero exit as a refusal', async () => {

@@ -27,7 +27,11 @@ describe('shellCommands', () => {
   });
 
   it('reads the line given to sh -c, also nested', () => {
-    expect(argvs(`bash -lc "sh -c 'echo deep'"`)).toEqual([['bash', '-lc', "sh -c 'echo deep'"], ['sh', '-c', 'echo deep'], ['echo', 'deep']]);
+    expect(argvs(`bash -lc "sh -c 'echo deep'"`)).toEqual([
+      ['bash', '-lc', "sh -c 'echo deep'"],
+      ['sh', '-c', 'echo deep'],
+      ['echo', 'deep'],
+    ]);
   });
 
   it('finds substitutions and records what fed each command', () => {
@@ -44,7 +48,12 @@ describe('shellCommands', () => {
   });
 
   it('keeps variables as written and drops settings and keywords before the command', () => {
-    expect(argvs('FOO=1 BAR="x y" env | grep $HOME; if true; then echo ${USER}; fi')).toEqual([['env'], ['grep', '$HOME'], ['true'], ['echo', '$USER']]);
+    expect(argvs('FOO=1 BAR="x y" env | grep $HOME; if true; then echo ${USER}; fi')).toEqual([
+      ['env'],
+      ['grep', '$HOME'],
+      ['true'],
+      ['echo', '$USER'],
+    ]);
   });
 
   it('treats a newline as a separator, a comment as a comment and a # inside a word as text', () => {
@@ -83,9 +92,12 @@ describe('findForbidden', () => {
     expect(findForbidden(line, DEFAULT_FORBIDDEN)).toEqual({ program });
   });
 
-  it.each(['echo dd', 'echo "dd if=/dev/zero"', 'ls -l dd.txt', 'add-user x', 'grep mkfs notes', 'echo reboot later # reboot'])('lets %j run', (line) => {
-    expect(findForbidden(line, DEFAULT_FORBIDDEN)).toBeUndefined();
-  });
+  it.each(['echo dd', 'echo "dd if=/dev/zero"', 'ls -l dd.txt', 'add-user x', 'grep mkfs notes', 'echo reboot later # reboot'])(
+    'lets %j run',
+    (line) => {
+      expect(findForbidden(line, DEFAULT_FORBIDDEN)).toBeUndefined();
+    },
+  );
 
   it('checks nothing when nothing is forbidden', () => {
     expect(findForbidden('dd if=a of=b', [])).toBeUndefined();

@@ -4,7 +4,18 @@ import { z } from 'zod';
 import type { ActionPlugin } from '../../src/plugins/api.js';
 import { VIEW_STDOUT_CAP } from '../../src/engine/view.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { DECLINE, concurrencyProbe, finished, phaseRows, plan, routedLlm, start, status, step, throwingPlugin } from '../engine-mcp/support.js';
+import {
+  DECLINE,
+  concurrencyProbe,
+  finished,
+  phaseRows,
+  plan,
+  routedLlm,
+  start,
+  status,
+  step,
+  throwingPlugin,
+} from '../engine-mcp/support.js';
 import { auditUri, readJson, taskUri } from './helpers.js';
 
 let h: Harness | undefined;
@@ -32,7 +43,12 @@ describe('resources', () => {
     const newer = await plan(h, 'the newer request', [{ description: 'Probe', action: 'probe' }]);
 
     const { resources } = await h.client.listResources();
-    expect(resources.map((r) => r.uri)).toEqual(['orchestrate://tasks', 'orchestrate://actions', taskUri(newer.taskId), taskUri(older.taskId)]);
+    expect(resources.map((r) => r.uri)).toEqual([
+      'orchestrate://tasks',
+      'orchestrate://actions',
+      taskUri(newer.taskId),
+      taskUri(older.taskId),
+    ]);
     expect(resources[2]).toMatchObject({ name: newer.taskId, title: 'the newer request', mimeType: 'application/json' });
 
     const { resourceTemplates } = await h.client.listResourceTemplates();
@@ -85,7 +101,13 @@ describe('resources', () => {
 
     const audit = await readJson(h.client, auditUri(planned.taskId));
     expect(audit.taskId).toBe(planned.taskId);
-    expect(audit.phases.map((p: { state: string }) => p.state)).toEqual(['planning', 'awaiting_approval', 'executing', 'reconciling', 'completed']);
+    expect(audit.phases.map((p: { state: string }) => p.state)).toEqual([
+      'planning',
+      'awaiting_approval',
+      'executing',
+      'reconciling',
+      'completed',
+    ]);
     expect(audit.phases.map((p: { state: string }) => p.state)).toEqual(phaseRows(h.db, planned.taskId));
     expect(audit.phases[0]).toEqual({ id: expect.any(Number), state: 'planning', enteredAt: expect.any(String) });
     expect(audit.entries.map((e: Record<string, unknown>) => [e.stepId, e.decision, e.outcome])).toEqual([
@@ -116,7 +138,11 @@ describe('resources', () => {
     h = await startHarness({ plugins: [concurrencyProbe().plugin] });
     const actions = await readJson<Array<{ name: string; tier: string; inputSchema: object }>>(h.client, 'orchestrate://actions');
     expect(actions.map((a) => a.name)).toEqual(expect.arrayContaining(['shell', 'plan', 'probe']));
-    expect(actions.find((a) => a.name === 'probe')).toMatchObject({ description: 'test probe probe', tier: 'read', inputSchema: expect.any(Object) });
+    expect(actions.find((a) => a.name === 'probe')).toMatchObject({
+      description: 'test probe probe',
+      tier: 'read',
+      inputSchema: expect.any(Object),
+    });
   });
 
   it('answers an unknown task id on the task and audit resources with a not-found protocol error and keeps serving', async () => {

@@ -91,7 +91,13 @@ describe('resource subscriptions', () => {
     const ofTask = (): Mark[] => marksOf(marks, planned.taskId, uri);
     const s2Done = ofTask().findIndex((m) => m.kind === 'step' && m.stepId === 's2' && m.state === 'completed');
     expect(s2Done).toBeGreaterThan(-1);
-    await expect.poll(() => ofTask().slice(s2Done).some((m) => m.kind === 'updated')).toBe(true);
+    await expect
+      .poll(() =>
+        ofTask()
+          .slice(s2Done)
+          .some((m) => m.kind === 'updated'),
+      )
+      .toBe(true);
     expect(phasesIn(ofTask().slice(s2Done))).toEqual([]);
     stubborn.release();
   });

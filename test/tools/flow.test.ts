@@ -37,9 +37,7 @@ describe('plan → approve → status (host-written plan)', () => {
       steps: [{ description: 'Remove scratch files', action: 'shell', command: 'true', tier: 'destructive' }],
     });
     await h.ok('approve', { taskId: planned.taskId });
-    await expect
-      .poll(async () => (await h.ok('status', { taskId: planned.taskId })).task.steps[0].state)
-      .toBe('awaiting_confirmation');
+    await expect.poll(async () => (await h.ok('status', { taskId: planned.taskId })).task.steps[0].state).toBe('awaiting_confirmation');
     const { task } = await h.ok('status', { taskId: planned.taskId });
     // Nothing changes while the step waits for a human, so only sinceVersion can end this wait early.
     const stale = await h.ok('status', { taskId: planned.taskId, waitUntil: 'change', sinceVersion: task.version - 1, timeoutSeconds: 50 });
@@ -146,7 +144,10 @@ describe('the shipped exec allowlist', () => {
     const shipped = loadConfig([], {});
     if (!shipped.ok) throw new Error('default config invalid');
     h = await startHarness({ config: { exec: shipped.config.exec } });
-    const allowed = await h.ok('plan', { request: 'version', steps: [{ description: 'Node version', action: 'execute', command: 'node --version' }] });
+    const allowed = await h.ok('plan', {
+      request: 'version',
+      steps: [{ description: 'Node version', action: 'execute', command: 'node --version' }],
+    });
     await h.ok('approve', { taskId: allowed.taskId });
     const { task } = await h.ok('status', { taskId: allowed.taskId, waitUntil: 'terminal' });
     expect(task.steps[0].outputs.stdout).toMatch(/^v\d+\./);

@@ -207,7 +207,9 @@ describe('plans written by the caller are validated strictly', () => {
 
   it('accepts duplicate-like steps as distinct steps with their own ids', async () => {
     const same = { description: 'Echo', action: 'shell', command: 'echo same', id: 's1' };
-    const planned = await acceptedAsData(await h.call('plan', { request: 'twins', steps: [same, same, { ...same, depends_on: [0, 0, 1] }] }));
+    const planned = await acceptedAsData(
+      await h.call('plan', { request: 'twins', steps: [same, same, { ...same, depends_on: [0, 0, 1] }] }),
+    );
     const ids = (planned.steps as Array<{ id: string; dependsOn: string[] }>).map((s) => s.id);
     expect(new Set(ids).size).toBe(3);
     expect(planned.steps[2].dependsOn).toEqual([ids[0], ids[1]]);
@@ -371,7 +373,10 @@ describe('malformed LLM output through sampling', () => {
 
 describe('after all of that', () => {
   it('still plans, approves and completes a task, and stores only the valid plans', async () => {
-    const planned = await validPlan([planStep('Outline', 'outline'), { description: 'Echo', action: 'shell', command: 'echo still-alive', depends_on: [0] }]);
+    const planned = await validPlan([
+      planStep('Outline', 'outline'),
+      { description: 'Echo', action: 'shell', command: 'echo still-alive', depends_on: [0] },
+    ]);
     await h.ok('approve', { taskId: planned.taskId, planHash: planned.planHash });
     const { task } = await h.ok('status', { taskId: planned.taskId, waitUntil: 'terminal', timeoutSeconds: 20 });
     expect(task.phase).toBe('completed');

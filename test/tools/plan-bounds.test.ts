@@ -78,7 +78,13 @@ describe('the plan result of the largest plan allowed', () => {
     const result = await h.call('plan', { request: `Big ${'r'.repeat(99_000)}`, steps: bigPlan() });
     expect(result.isError, text(result)).toBeFalsy();
     expect(size(result)).toBeLessThan(RESULT_LIMIT);
-    const planned = result.structuredContent as { taskId: string; planHash: string; planText: string; steps: unknown[]; stepsTotal: number };
+    const planned = result.structuredContent as {
+      taskId: string;
+      planHash: string;
+      planText: string;
+      steps: unknown[];
+      stepsTotal: number;
+    };
     expect(planned.stepsTotal).toBe(1_000);
     expect(planned.steps.length).toBeGreaterThan(0);
     expect(planned.steps.length).toBeLessThan(1_000);
@@ -102,7 +108,7 @@ describe('the plan result of the largest plan allowed', () => {
     await h.ok('cancel', { taskId: planned.taskId });
   });
 
-  it('keeps a clipped step line\'s tier marker', async () => {
+  it("keeps a clipped step line's tier marker", async () => {
     h = await startHarness();
     const steps = [{ ...outputStep('Delete '.padEnd(5_000, 'x')), tier: 'destructive' }];
     const planned = await h.ok('plan', { request: 'one long line', steps });

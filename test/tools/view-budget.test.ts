@@ -113,7 +113,9 @@ describe('result sizes of a 1,000-step task with heavy steps', () => {
     while (offset !== undefined) {
       const result = await h.call('status', { taskId, stepOffset: offset });
       expect(size(result)).toBeLessThan(RESULT_LIMIT);
-      const { task } = result.structuredContent as { task: { steps: Array<{ id: string; input: Record<string, unknown> }>; nextStepOffset?: number } };
+      const { task } = result.structuredContent as {
+        task: { steps: Array<{ id: string; input: Record<string, unknown> }>; nextStepOffset?: number };
+      };
       expect(task.steps.length).toBeGreaterThan(0);
       seen.push(...task.steps.map((s) => s.id));
       const text = (result.content[0] as { text: string }).text;
@@ -159,7 +161,8 @@ describe('result sizes of a 1,000-step task with heavy steps', () => {
   });
 
   it('lists tasks with long requests in a small result', async () => {
-    for (let i = 0; i < 100; i += 1) await h.ok('plan', { request: `Task ${i} ${'q'.repeat(99_000)}`, steps: [{ description: 'd', action: 'heavy' }] });
+    for (let i = 0; i < 100; i += 1)
+      await h.ok('plan', { request: `Task ${i} ${'q'.repeat(99_000)}`, steps: [{ description: 'd', action: 'heavy' }] });
     const list = await h.call('status', { limit: 100 });
     expect(size(list)).toBeLessThan(RESULT_LIMIT);
     const { tasks } = list.structuredContent as { tasks: Array<{ request: string }> };

@@ -19,7 +19,11 @@ afterEach(async () => {
 describe('awaiting in a capped view', () => {
   it('cuts a long replan prompt in status and keeps it whole in the task resource', async () => {
     h = await startHarness({ config: { hostReplanTimeoutMs: 30_000 } });
-    const done = Array.from({ length: 20 }, (_, i) => ({ description: `Gather part ${i} `.padEnd(1_000, 'g'), action: 'plan', output: `part ${i}` }));
+    const done = Array.from({ length: 20 }, (_, i) => ({
+      description: `Gather part ${i} `.padEnd(1_000, 'g'),
+      action: 'plan',
+      output: `part ${i}`,
+    }));
     const failing = { description: 'Assemble', action: 'plan', output: '   ', depends_on: done.map((_, i) => i) };
     const planned = await start(h, 'assemble the parts', [...done, failing]);
     const waiting = await until(h, planned.taskId, (t) => t.phase === 'awaiting_replan');
@@ -64,7 +68,11 @@ const stepOf = (i: number, description: string): Step => ({
 describe('toTaskView caps', () => {
   it('lists at most 20 step confirmations unless full', () => {
     const steps = Array.from({ length: 25 }, (_, i) => stepOf(i, `Drop table ${i} `.padEnd(2_000, 't')));
-    const t = task('executing', steps, steps.map((s) => [s.id, { state: 'awaiting_confirmation', confirmVia: 'tool' }]));
+    const t = task(
+      'executing',
+      steps,
+      steps.map((s) => [s.id, { state: 'awaiting_confirmation', confirmVia: 'tool' }]),
+    );
     const graph = TaskGraph.from(steps);
     const capped = toTaskView(t, graph, { stepLimit: 100 }).awaiting ?? [];
     expect(capped).toHaveLength(20);

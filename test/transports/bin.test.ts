@@ -86,7 +86,9 @@ describe('--transport http (real bin)', () => {
     const refused = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
     expect(refused.status).toBe(401);
     const client = new Client({ name: 'bin-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: 'Bearer tok-123' } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: 'Bearer tok-123' } } }),
+    );
     await client.ping();
     await client.close();
     expect(server.stderr()).not.toContain('tok-123');

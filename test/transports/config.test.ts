@@ -22,7 +22,11 @@ describe('HTTP configuration', () => {
   it('defaults to 127.0.0.1:3939, no extra origins or hosts, and a 30-minute idle session timeout', () => {
     const loaded = loadConfig(['--transport', 'http'], {});
     if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-    expect(loaded.config).toMatchObject({ host: '127.0.0.1', port: 3939, http: { allowedOrigins: [], allowedHosts: [], sessionIdleMs: 1_800_000 } });
+    expect(loaded.config).toMatchObject({
+      host: '127.0.0.1',
+      port: 3939,
+      http: { allowedOrigins: [], allowedHosts: [], sessionIdleMs: 1_800_000 },
+    });
   });
 
   it('refuses a non-loopback host without a token, and accepts it with one', () => {
@@ -36,10 +40,26 @@ describe('HTTP configuration', () => {
   });
 
   it('reads http.* from the config file and lists every bad entry', () => {
-    const good = loadConfig(['--config', configFile({ http: { allowedOrigins: ['https://app.example.com'], allowedHosts: ['mcp.internal:8443'], sessionIdleSeconds: 60 } })], {});
+    const good = loadConfig(
+      [
+        '--config',
+        configFile({ http: { allowedOrigins: ['https://app.example.com'], allowedHosts: ['mcp.internal:8443'], sessionIdleSeconds: 60 } }),
+      ],
+      {},
+    );
     if (!good.ok) throw new Error(good.problems.join('; '));
-    expect(good.config.http).toEqual({ allowedOrigins: ['https://app.example.com'], allowedHosts: ['mcp.internal:8443'], sessionIdleMs: 60_000 });
-    const bad = loadConfig(['--config', configFile({ http: { allowedOrigins: ['https://app.example.com/path'], allowedHosts: ['a b'], sessionIdleSeconds: 0 } })], {});
+    expect(good.config.http).toEqual({
+      allowedOrigins: ['https://app.example.com'],
+      allowedHosts: ['mcp.internal:8443'],
+      sessionIdleMs: 60_000,
+    });
+    const bad = loadConfig(
+      [
+        '--config',
+        configFile({ http: { allowedOrigins: ['https://app.example.com/path'], allowedHosts: ['a b'], sessionIdleSeconds: 0 } }),
+      ],
+      {},
+    );
     expect(bad.ok).toBe(false);
     if (!bad.ok) {
       expect(bad.problems).toHaveLength(3);
@@ -49,6 +69,7 @@ describe('HTTP configuration', () => {
 
   it('knows which hosts are loopback', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', 'LOCALHOST']) expect(isLoopbackHost(host), host).toBe(true);
-    for (const host of ['0.0.0.0', '::', '192.168.1.4', 'example.com', '127.0.0.1.example.com']) expect(isLoopbackHost(host), host).toBe(false);
+    for (const host of ['0.0.0.0', '::', '192.168.1.4', 'example.com', '127.0.0.1.example.com'])
+      expect(isLoopbackHost(host), host).toBe(false);
   });
 });

@@ -42,9 +42,7 @@ describe.each<TransportKind>(['streamable', 'sse'])('the %s transport', (kind) =
     expect(task.steps[0]).toMatchObject({ state: 'completed', summary: 'Vitest 4 drops the old pool options.' });
     expect(task.steps[1].outputs.stdout).toContain('noted');
     // Step events from background execution reached this client too.
-    await expect
-      .poll(() => client.logs.some((l) => (l.data as { event?: string; taskId?: string }).event === 'step_completed'))
-      .toBe(true);
+    await expect.poll(() => client.logs.some((l) => (l.data as { event?: string; taskId?: string }).event === 'step_completed')).toBe(true);
 
     const pidfile = join(server.dir, 'sleeper.pid');
     const sleeper = await client.ok('plan', {

@@ -138,7 +138,12 @@ describe('headers that must be single', () => {
 });
 
 describe('bodies over the message limit', () => {
-  const tooLarge = JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'plan', arguments: { request: 'x'.repeat(5 * MiB) } } });
+  const tooLarge = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 3,
+    method: 'tools/call',
+    params: { name: 'plan', arguments: { request: 'x'.repeat(5 * MiB) } },
+  });
 
   function expectTooLarge(reply: RawReply): void {
     expect(reply.status).toBe(413);
@@ -152,7 +157,9 @@ describe('bodies over the message limit', () => {
     server = await startTestHttp();
     expectTooLarge(await post(`${server.base}/mcp`, tooLarge));
     const session = await rawSession(server.base, {});
-    expectTooLarge(await post(`${server.base}/mcp`, tooLarge, { 'Mcp-Session-Id': session.sessionId, 'Mcp-Protocol-Version': '2025-11-25' }));
+    expectTooLarge(
+      await post(`${server.base}/mcp`, tooLarge, { 'Mcp-Session-Id': session.sessionId, 'Mcp-Protocol-Version': '2025-11-25' }),
+    );
     // A body under the limit is read whole: the plan is refused by its schema, not by the transport.
     const steps = [{ description: 'd', action: 'plan', output: 'o'.repeat(3 * MiB) }];
     const refused = await session.request('tools/call', { name: 'plan', arguments: { request: 'r', steps } });

@@ -130,7 +130,13 @@ describe('Origin and Host checks', () => {
 describe('sessions', () => {
   it('answers an unknown session id with 404 and a session id on the wrong transport with 400', async () => {
     server = await startTestHttp();
-    const unknown = await send(server.base, 'POST', '/mcp', { 'Mcp-Session-Id': 'no-such-session' }, '{"jsonrpc":"2.0","id":2,"method":"ping"}');
+    const unknown = await send(
+      server.base,
+      'POST',
+      '/mcp',
+      { 'Mcp-Session-Id': 'no-such-session' },
+      '{"jsonrpc":"2.0","id":2,"method":"ping"}',
+    );
     expect(unknown.status).toBe(404);
     expect((await send(server.base, 'POST', '/messages?sessionId=no-such-session', {}, '{}')).status).toBe(404);
 
@@ -140,7 +146,13 @@ describe('sessions', () => {
     expect(streamableId).toEqual(expect.any(String));
 
     const ping = '{"jsonrpc":"2.0","id":3,"method":"ping"}';
-    const onMcp = await send(server.base, 'POST', '/mcp', { 'Mcp-Session-Id': legacy.sessionId, 'Mcp-Protocol-Version': '2025-11-25' }, ping);
+    const onMcp = await send(
+      server.base,
+      'POST',
+      '/mcp',
+      { 'Mcp-Session-Id': legacy.sessionId, 'Mcp-Protocol-Version': '2025-11-25' },
+      ping,
+    );
     expect(onMcp.status).toBe(400);
     expect(onMcp.body).toContain('legacy');
     const onMessages = await send(server.base, 'POST', `/messages?sessionId=${streamableId}`, {}, ping);

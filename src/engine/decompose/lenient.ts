@@ -89,13 +89,11 @@ export function stepError(
   });
 }
 
-export function unknownActionError(
-  catalogue: ActionCatalogue,
-  step: number,
-  description: string,
-  action: string,
-): OrchestrateError {
-  const available = catalogue.list().map((info) => info.name).join(', ');
+export function unknownActionError(catalogue: ActionCatalogue, step: number, description: string, action: string): OrchestrateError {
+  const available = catalogue
+    .list()
+    .map((info) => info.name)
+    .join(', ');
   return stepError('UNKNOWN_ACTION', step, description, `unknown action "${action}". Available actions: ${available}`, {
     field: 'action',
     action,

@@ -22,7 +22,15 @@ export interface RawDraft {
 
 const TEXT_FIELDS = new Set(['command', 'query', 'spec', 'agent', 'artifact', 'channel', 'message', 'output', 'workdir']);
 /** Keys that describe the step itself; every other key on a step is an action field. */
-export const STEP_KEYS: ReadonlySet<string> = new Set(['description', 'action', 'action_type', 'tier', 'depends_on', 'estimated_tokens', 'input']);
+export const STEP_KEYS: ReadonlySet<string> = new Set([
+  'description',
+  'action',
+  'action_type',
+  'tier',
+  'depends_on',
+  'estimated_tokens',
+  'input',
+]);
 
 export function parseLlmSteps(text: string): RawDraft[] {
   const elements = parseArray(text);

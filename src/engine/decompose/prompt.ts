@@ -57,8 +57,7 @@ export function buildDecomposePrompt(request: string, options: DecomposePromptOp
 }
 
 export function buildRepairPrompt(repair: RepairRequest, options: RepairPromptOptions): PlannerPrompt {
-  const done =
-    repair.completed.length === 0 ? '(nothing yet)' : repair.completed.map((step) => recapLines(step)).join('\n');
+  const done = repair.completed.length === 0 ? '(nothing yet)' : repair.completed.map((step) => recapLines(step)).join('\n');
   const sections = [
     `Original request: "${repair.originalRequest}"`,
     `What already succeeded (do NOT redo):\n${done}`,
@@ -95,7 +94,12 @@ export function stepDraftJsonSchema(catalogue: ActionCatalogue): Record<string, 
           items: { type: 'integer', minimum: 0 },
           description: '0-based indices of earlier steps that must succeed first.',
         },
-        tier: { type: 'string', enum: [...TIERS], description: "Risk tier; defaults to the action's tier, and is raised when the step's commands need more (rm -r, git push --force, curl)." },
+        tier: {
+          type: 'string',
+          enum: [...TIERS],
+          description:
+            "Risk tier; defaults to the action's tier, and is raised when the step's commands need more (rm -r, git push --force, curl).",
+        },
         estimated_tokens: { type: 'integer', minimum: 0, description: 'LLM tokens the step will spend (0 if none).' },
       },
       allOf: actions.map(inputRule),
@@ -133,8 +137,7 @@ function decomposeSystemPrompt(catalogue: ActionCatalogue): string {
     (has('execute') || has('test')) &&
       'Use "execute" or "test" only for one binary with literal arguments: no pipes, ;, &&, <, backticks or $( ). A single trailing "> path" is allowed.',
     'Steps run one after another by default: unless a step truly stands alone, make it depend on the step before it.',
-    has('implement') &&
-      'A command that runs a script must depend on the "implement" step that writes it; "plan" steps create no files.',
+    has('implement') && 'A command that runs a script must depend on the "implement" step that writes it; "plan" steps create no files.',
     has('notify') && 'Put "notify" last, depending on the steps whose results it reports.',
     'Every command must be non-empty.',
     `Never plan installing tools (brew, apt, pip, npm -g, cargo install, ...). If a tool is missing, return a single ${
@@ -169,7 +172,9 @@ function repairSystemPrompt(catalogue: ActionCatalogue): string {
 }
 
 function systemPrompt(intro: string, rules: ReadonlyArray<string | false>, catalogue: ActionCatalogue): string {
-  return [intro, STEP_FORMAT, `Available actions:\n${actionList(catalogue)}`, TIER_GUIDE, `Rules:\n${numbered(rules)}`, JSON_ONLY].join('\n\n');
+  return [intro, STEP_FORMAT, `Available actions:\n${actionList(catalogue)}`, TIER_GUIDE, `Rules:\n${numbered(rules)}`, JSON_ONLY].join(
+    '\n\n',
+  );
 }
 
 function actionList(catalogue: ActionCatalogue): string {

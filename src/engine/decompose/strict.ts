@@ -61,7 +61,10 @@ function dependencies(value: unknown, index: number, count: number, fail: Fail):
   const deps: number[] = [];
   for (const dep of Array.isArray(value) ? value : [value]) {
     if (typeof dep !== 'number' || !Number.isInteger(dep) || dep < 0 || dep >= count) {
-      throw fail('depends_on', `depends on a missing step (${JSON.stringify(dep)}); depends_on holds 0-based indices of earlier steps, 0 to ${count - 1}`);
+      throw fail(
+        'depends_on',
+        `depends on a missing step (${JSON.stringify(dep)}); depends_on holds 0-based indices of earlier steps, 0 to ${count - 1}`,
+      );
     }
     if (dep === index) throw fail('depends_on', `depends on itself (depends_on ${dep}); indices are 0-based`);
     if (dep > index) {

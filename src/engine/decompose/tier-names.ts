@@ -9,7 +9,21 @@ const SYNONYMS: Readonly<Record<Tier, readonly string[]>> = {
   read: ['readonly', 'reads', 'low', 'safe', 'info', 'informational', 'none', 'minimal', 'lookup', 'view'],
   write: ['writes', 'medium', 'moderate', 'modify', 'modifies', 'edit', 'edits', 'change', 'update', 'local'],
   execute: ['exec', 'executes', 'execution', 'run', 'runs', 'command', 'commands', 'shell', 'process'],
-  destructive: ['destroy', 'high', 'dangerous', 'danger', 'critical', 'irreversible', 'delete', 'deletes', 'deletion', 'remove', 'risky', 'unsafe', 'severe'],
+  destructive: [
+    'destroy',
+    'high',
+    'dangerous',
+    'danger',
+    'critical',
+    'irreversible',
+    'delete',
+    'deletes',
+    'deletion',
+    'remove',
+    'risky',
+    'unsafe',
+    'severe',
+  ],
   external: ['network', 'remote', 'internet', 'thirdparty', 'api', 'web', 'online', 'outside', 'publish', 'deploy'],
 };
 
