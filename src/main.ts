@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { createApp, type App } from './app.js';
+import { runCli } from './cli/index.js';
 import { errorMessage, isOrchestrateError } from './errors.js';
 import { loadPluginDirs } from './plugins/loader.js';
 import { loadConfig, type Config } from './config.js';
@@ -14,6 +15,13 @@ import { StdioTransport } from './transports/stdio.js';
  * code when start-up fails; otherwise the process lives until stdin closes (stdio) or a signal arrives.
  */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
+  const dispatched = await runCli(argv, {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env,
+    cwd: process.cwd(),
+  });
+  if (dispatched !== 'serve') return dispatched;
   const loaded = loadConfig(argv, env);
   if (!loaded.ok) {
     process.stderr.write(`orchestrate-mcp: invalid configuration:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}\n`);

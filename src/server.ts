@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { packageVersion } from './cli/version.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Engine } from './engine/engine.js';
@@ -9,7 +10,7 @@ import { registerTool } from './tools/definition.js';
 import { TOOLS } from './tools/index.js';
 
 export const SERVER_NAME = 'orchestrate-mcp';
-export const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = packageVersion();
 
 export interface ServerDeps {
   engine: Engine;
