@@ -1,5 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { packageVersion } from './cli/version.js';
+import { packageVersion } from './version.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Engine } from './engine/engine.js';

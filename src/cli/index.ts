@@ -1,7 +1,7 @@
 import type { CliCommand, CliIo } from './command.js';
 import { COMMANDS } from './commands.js';
 import { SERVE_HELP } from './serve-help.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../version.js';
 
 /**
  * Dispatches the bin's arguments: `--help`, `--version`, or a subcommand (`tasks`, `show`, …).
