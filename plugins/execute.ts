@@ -19,6 +19,13 @@ export function argvCommandPlugin(name: string, description: string): ActionPlug
     name,
     description,
     tier: 'execute',
+    planner: {
+      hints: [
+        'Use "execute" or "test" only for one binary with literal arguments: no pipes, ;, &&, <, backticks or $( ). A single trailing "> path" is allowed.',
+      ],
+      repairHints: ['"execute" and "test" run a single binary without shell metacharacters.'],
+      consumesPriorOutput: true,
+    },
     input: commandInput,
     commands(input) {
       return [input.command.trim()];

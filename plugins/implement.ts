@@ -65,6 +65,20 @@ export default definePlugin({
   // Each agent run has its own timeout; the step's allows for the fallbacks after a slow primary.
   timeoutMs: 3_600_000,
   fromDescription: 'spec',
+  options: optionsSchema,
+  planner: {
+    hints: ['A command that runs a script must depend on the "implement" step that writes it; "plan" steps create no files.'],
+    consumesPriorOutput: true,
+    context(ctx) {
+      const options = optionsSchema.safeParse(ctx.options);
+      if (!options.success) return [];
+      const roster = rosterOf(options.data);
+      if (roster.size === 0) return [];
+      const fallback = options.data.default ?? roster.keys().next().value;
+      const names = [...roster.keys()].map((name) => (name === fallback ? `${name} (default)` : name));
+      return [`Agents for implement steps (agent MUST be exactly one of these, or "default"): ${names.join(', ')}`];
+    },
+  },
   input: z.object({
     spec: z.string().min(1).describe('What to build or change, precisely'),
     agent: z.string().default('default').describe('Which agent; "default" picks the configured default'),

@@ -58,6 +58,18 @@ export default definePlugin({
     'other names are channels the operator configured (webhook POST, file, command). Put it last.',
   tier: 'read',
   fromDescription: 'message',
+  options: optionsSchema,
+  planner: {
+    hints: [
+      'Put "notify" last, depending on the steps whose results it reports.',
+      'If a tool is missing, return a single "notify" step that asks the user to install it.',
+    ],
+    repairHints: [
+      'If what is needed cannot be done here, return a single "notify" step that explains the blocker.',
+      'Notify only about real results or blockers.',
+    ],
+    consumesPriorOutput: true,
+  },
   input: z.object({
     channel: z.string().default('default').describe('Where to send it: "default", "mcp", or a configured channel name'),
     message: z.string().min(1).describe('What to tell the user'),

@@ -7,6 +7,8 @@ export default definePlugin({
   name: 'plan',
   description: 'Writes out a piece of text (an outline, a decision, a checklist) that later steps use. Creates no files.',
   tier: 'read',
+  // A step a planner wrote without an action still says what it is about: it is kept as a note.
+  planner: { untypedStepField: 'output', fieldAliases: { spec: 'output' } },
   input: z.object({
     output: z.string().default('').describe('The exact text this step produces'),
   }),

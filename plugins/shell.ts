@@ -8,6 +8,11 @@ export default definePlugin({
   name: 'shell',
   description: 'Runs a shell command line with `sh -c` (pipes, redirects, && allowed) in the task working directory.',
   tier: 'execute',
+  planner: {
+    hints: ['Prefer "shell" for commands: it runs through sh -c, so pipes, redirects and && work.'],
+    repairHints: ['A command that failed as a single binary may work as "shell" (pipes, redirects, &&), or with a different binary.'],
+    consumesPriorOutput: true,
+  },
   input: z.object({
     command: z.string().describe('The shell command line'),
     workdir: z.string().optional().describe('Working directory; defaults to the task working directory'),

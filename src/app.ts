@@ -8,6 +8,7 @@ import { Slots } from './engine/slots.js';
 import { ownerId } from './engine/recovery.js';
 import type { ActionPlugin } from './plugins/api.js';
 import { builtinPlugins } from './plugins/builtins.js';
+import { validatePlugin } from './plugins/validate.js';
 import { PluginRegistry, type PluginSource } from './plugins/registry.js';
 import { createMasker } from './secrets.js';
 import { openDatabase } from './store/open.js';
@@ -31,10 +32,10 @@ export interface App {
 
 /** Wires store → plugins → engine for one process; settles tasks a dead process left behind. */
 export function createApp(config: Readonly<Config>, options: AppOptions): App {
-  const store = new TaskStore(openDatabase(config.db));
   const clock = options.clock ?? systemClock;
   const sources = [
-    ...builtinPlugins().map((plugin) => ({ plugin, file: 'built-in' })),
+    // Built-ins pass the same checks as third-party plugins.
+    ...builtinPlugins().map((plugin) => ({ plugin: validatePlugin(plugin, `built-in ${plugin.name}`), file: 'built-in' })),
     ...(options.plugins ?? []).map((p) => ('plugin' in p ? p : { plugin: p, file: 'in-process' })),
   ];
   const registry = new PluginRegistry(sources, {
@@ -42,6 +43,8 @@ export function createApp(config: Readonly<Config>, options: AppOptions): App {
     ...(config.exec.allowlist ? { allowlist: config.exec.allowlist } : {}),
     forbidden: config.exec.forbidden,
   });
+  // Opened once every plugin and option has passed its checks, so a refused start leaves nothing open.
+  const store = new TaskStore(openDatabase(config.db));
   const recorder = new Recorder(store, clock, options.logger);
   const masker = createMasker(config.secretValues);
   const engine = new Engine({

@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   REQUEST_TOO_LARGE:
     'The message is larger than the server accepts (4 MiB); nothing was done. Send less in one call: split a big plan ' +
     'into several tasks, or write large inputs to files and pass their paths.',
+  CONFIG_INVALID: 'The server configuration is not valid; fix the named field.',
   INTERNAL_ERROR: 'Unexpected server error; see the server log.',
 } as const;
 

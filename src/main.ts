@@ -39,7 +39,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   } catch (error) {
     if (isOrchestrateError(error)) {
       process.stderr.write(`orchestrate-mcp: ${error.code}: ${error.message}\nHint: ${error.hint}\n`);
-      return 1;
+      // A bad option is a configuration problem, like a bad flag; a plugin that cannot load is not.
+      return error.code === 'CONFIG_INVALID' ? 2 : 1;
     }
     logger.fatal({ err: errorMessage(error) }, 'start-up failed');
     return 1;

@@ -9,6 +9,17 @@ export interface ActionInfo {
   inputSchema: Record<string, unknown>;
   /** Input field filled from the step description when the planner leaves it out (e.g. research → query). */
   fromDescription?: string;
+  /** How planners use the action (the plugin's planner metadata). */
+  planner: PlannerInfo;
+}
+
+/** What the plugin tells planners; see `PlannerMetadata` in the plugin API. */
+export interface PlannerInfo {
+  hints: readonly string[];
+  repairHints: readonly string[];
+  consumesPriorOutput: boolean;
+  untypedStepField?: string;
+  fieldAliases: Readonly<Record<string, string>>;
 }
 
 export type InputCheck = { ok: true; input: Record<string, unknown> } | { ok: false; problems: string[] };
@@ -21,6 +32,8 @@ export interface ActionCatalogue {
   has(action: string): boolean;
   info(action: string): ActionInfo | undefined;
   list(): ActionInfo[];
+  /** Lines planners need that come from the plugins' configuration (e.g. the agents a step may name). */
+  contextLines(): string[];
   /**
    * Validates a step's input against the action's schema and plan-time checks (command syntax,
    * allowlist, agent roster). Problems are short texts, each starting with the field name

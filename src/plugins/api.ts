@@ -204,6 +204,40 @@ export interface JsonSchemaInput {
   [keyword: string]: unknown;
 }
 
+/**
+ * What planners (the client's LLM, or the calling model) are told about an action, and how their
+ * plans are read. Everything is optional.
+ */
+export interface PlannerMetadata {
+  /** Rules for using this action, added to the decomposition prompt ("Put \"notify\" last, …"). */
+  hints?: string[];
+  /** Rules added to the repair prompt a failed step's replan uses. */
+  repairHints?: string[];
+  /**
+   * Its steps work on what the step before them produced: in a plan read leniently, such a step
+   * written without dependencies depends on the step before it.
+   */
+  consumesPriorOutput?: boolean;
+  /**
+   * Steps a planner writes without any action become steps of this action, with their description
+   * in this input field (the built-in `plan` action takes them as notes). At most one action sets it.
+   */
+  untypedStepField?: string;
+  /** Other names planners give this action's input fields, e.g. `{ spec: 'output' }`. */
+  fieldAliases?: Record<string, string>;
+  /**
+   * Lines planners need that depend on the server's configuration (e.g. the agents a step may
+   * name), added to the decomposition and repair prompts.
+   */
+  context?(ctx: CheckContext): string[];
+}
+
+/**
+ * What repeating a step does, for resuming after a crash and for retries: `none` (pure: text, LLM
+ * calls), `idempotent` (safe to repeat: reads, builds, tests), `side-effecting` (may act twice).
+ */
+export type Effects = 'none' | 'idempotent' | 'side-effecting';
+
 /** An action plugin. `name` becomes the step `action`. */
 export interface ActionPlugin<Input = Record<string, unknown>> {
   apiVersion: 1;
@@ -218,6 +252,13 @@ export interface ActionPlugin<Input = Record<string, unknown>> {
   input: z.ZodType<Input> | JsonSchemaInput;
   /** Input field filled from the step description when a planner leaves it out. */
   fromDescription?: string;
+  /** How planners use it; see {@link PlannerMetadata}. */
+  planner?: PlannerMetadata;
+  /**
+   * Schema of this plugin's options (`plugins.<name>` in the server config): zod or JSON Schema.
+   * Checked at start-up, so a bad option stops the server (exit 2) naming the field.
+   */
+  options?: z.ZodType | JsonSchemaInput;
   /** Longest a step may run before it fails (ms). Default 300,000. */
   timeoutMs?: number;
   /**

@@ -1,6 +1,6 @@
 import type { ActionCatalogue, ActionInfo, InputCheck, RequiredTier } from '../engine/catalogue.js';
 import { OrchestrateError, errorMessage } from '../errors.js';
-import type { ActionPlugin } from './api.js';
+import type { ActionPlugin, CheckContext } from './api.js';
 import { commandTier } from './command-risk.js';
 import { inputSchemaOf, type InputParse, type InputSchema } from './input-schema.js';
 
@@ -43,19 +43,36 @@ export class PluginRegistry implements ActionCatalogue {
         );
       }
       const schema = inputSchemaOf(plugin.input);
-      this.#entries.set(plugin.name, {
-        plugin,
-        file,
-        schema,
-        info: {
-          name: plugin.name,
-          description: plugin.description,
-          tier: plugin.tier,
-          inputSchema: schema.jsonSchema,
-          ...(plugin.fromDescription ? { fromDescription: plugin.fromDescription } : {}),
-        },
+      checkOptions(plugin, options.pluginOptions[plugin.name] ?? {}, file);
+      this.#entries.set(plugin.name, { plugin, file, schema, info: infoOf(plugin, schema) });
+    }
+    const untyped = [...this.#entries.values()].filter((entry) => entry.info.planner.untypedStepField !== undefined);
+    if (untyped.length > 1) {
+      const names = untyped.map((entry) => `${entry.plugin.name} (${entry.file})`).join(', ');
+      throw new OrchestrateError('PLUGIN_INVALID', `Only one action may take steps written without an action; these all do: ${names}.`, {
+        details: { file: untyped[1]?.file, problems: ['planner.untypedStepField: set by more than one plugin'] },
       });
     }
+  }
+
+  contextLines(): string[] {
+    const lines: string[] = [];
+    for (const { plugin } of this.#entries.values()) {
+      try {
+        lines.push(...(plugin.planner?.context?.(this.#checkContext(plugin.name)) ?? []));
+      } catch {
+        // A plugin that cannot describe its context leaves planners without that line, nothing worse.
+      }
+    }
+    return [...new Set(lines)];
+  }
+
+  #checkContext(action: string): CheckContext {
+    return {
+      options: this.options(action),
+      ...(this.#options.allowlist ? { allowlist: this.#options.allowlist } : {}),
+      ...(this.#options.forbidden ? { forbidden: this.#options.forbidden } : {}),
+    };
   }
 
   get(name: string): ActionPlugin<unknown> | undefined {
@@ -96,11 +113,7 @@ export class PluginRegistry implements ActionCatalogue {
     const plugin = this.#entries.get(action)?.plugin;
     let problems: string[] | undefined;
     try {
-      problems = plugin?.check?.(parsed.data, {
-        options: this.options(action),
-        ...(this.#options.allowlist ? { allowlist: this.#options.allowlist } : {}),
-        ...(this.#options.forbidden ? { forbidden: this.#options.forbidden } : {}),
-      });
+      problems = plugin?.check?.(parsed.data, this.#checkContext(action));
     } catch (error) {
       problems = [`input: the ${action} plugin's check failed: ${error instanceof Error ? error.message : String(error)}`];
     }
@@ -132,4 +145,35 @@ export class PluginRegistry implements ActionCatalogue {
       return { error: errorMessage(error) };
     }
   }
+}
+
+function infoOf(plugin: ActionPlugin<unknown>, schema: InputSchema): ActionInfo {
+  const planner = plugin.planner ?? {};
+  return {
+    name: plugin.name,
+    description: plugin.description,
+    tier: plugin.tier,
+    inputSchema: schema.jsonSchema,
+    ...(plugin.fromDescription ? { fromDescription: plugin.fromDescription } : {}),
+    planner: {
+      hints: planner.hints ?? [],
+      repairHints: planner.repairHints ?? [],
+      consumesPriorOutput: planner.consumesPriorOutput === true,
+      ...(planner.untypedStepField ? { untypedStepField: planner.untypedStepField } : {}),
+      fieldAliases: planner.fieldAliases ?? {},
+    },
+  };
+}
+
+/** A plugin's options from the config, checked against its own options schema at start-up. */
+function checkOptions(plugin: ActionPlugin<unknown>, options: Readonly<Record<string, unknown>>, file: string): void {
+  if (!plugin.options) return;
+  const parsed = inputSchemaOf(plugin.options).parse(options);
+  if (parsed.success) return;
+  const problems = parsed.problems.map((problem) =>
+    problem.startsWith('input:') ? `plugins.${plugin.name}${problem.slice('input'.length)}` : `plugins.${plugin.name}.${problem}`,
+  );
+  throw new OrchestrateError('CONFIG_INVALID', `The options of the ${plugin.name} plugin (${file}) are invalid:\n  - ${problems.join('\n  - ')}`, {
+    details: { file, plugin: plugin.name, problems },
+  });
 }

@@ -13,6 +13,17 @@ const pluginShape = z.object({
   run: z.custom<unknown>((value) => typeof value === 'function', 'must be a function (input, ctx) => Promise<result>'),
   check: z.custom<unknown>((value) => value === undefined || typeof value === 'function', 'must be a function when given').optional(),
   commands: z.custom<unknown>((value) => value === undefined || typeof value === 'function', 'must be a function when given').optional(),
+  planner: z
+    .object({
+      hints: z.array(z.string().max(2_000)).max(20).optional(),
+      repairHints: z.array(z.string().max(2_000)).max(20).optional(),
+      consumesPriorOutput: z.boolean().optional(),
+      untypedStepField: z.string().min(1).optional(),
+      fieldAliases: z.record(z.string(), z.string()).optional(),
+      context: z.custom<unknown>((value) => value === undefined || typeof value === 'function', 'must be a function when given').optional(),
+    })
+    .optional(),
+  options: z.custom<unknown>((value) => value === undefined || isSchema(value), 'must be a zod schema or a JSON Schema object').optional(),
   fromDescription: z.string().min(1).optional(),
   timeoutMs: z.number().positive().max(86_400_000).optional(),
 });

@@ -55,10 +55,15 @@ describe('parseLlmSteps', () => {
     expect(parseLlmSteps('[{"description":"d","action_type":"plan","tier":1}]')[0]?.tier).toBe('1');
   });
 
-  it('coerces numbers and booleans in text fields', () => {
+  it('keeps action fields as written, and reads a numeric description as text', () => {
     const [draft] = parseLlmSteps('[{"description":42,"action_type":"shell","command":7,"query":2.5,"message":true,"channel":0}]');
     expect(draft?.description).toBe('42');
-    expect(draft?.fields).toEqual({ command: '7', query: '2.5', message: 'true', channel: '0' });
+    expect(draft?.fields).toEqual({ command: 7, query: 2.5, message: true, channel: 0 });
+  });
+
+  it('coerces numbers and booleans in the text fields the action declares when planning', () => {
+    const [draft] = planFromLlmText('[{"description":"d","action":"notify","message":true,"channel":0,"ignored":[1]}]', testCatalogue());
+    expect(draft?.input).toEqual({ message: 'true', channel: '0' });
   });
 
   it('treats empty strings as absent', () => {

@@ -3,6 +3,7 @@ import type { ActionCatalogue, ActionInfo } from '../../src/engine/catalogue.js'
 import { planFromLlmText } from '../../src/engine/decompose/lenient.js';
 import { buildDecomposePrompt, buildRepairPrompt, recapExcerpt, stepDraftJsonSchema } from '../../src/engine/decompose/prompt.js';
 import { TIERS } from '../../src/engine/model.js';
+import { builtinPlanner } from '../helpers/catalogue.js';
 
 const NAMES = ['research', 'plan', 'implement', 'execute', 'test', 'shell', 'review', 'notify'];
 
@@ -21,11 +22,12 @@ function info(name: string): ActionInfo {
       },
       required: [field],
     },
+    planner: builtinPlanner(name),
   };
 }
 
 /** The prompt only reads the action list; every input passes. */
-function catalogue(names: string[] = NAMES): ActionCatalogue {
+function catalogue(names: string[] = NAMES, agents: string[] = []): ActionCatalogue {
   const infos = names.map(info);
   return {
     has: (name) => names.includes(name),
@@ -33,6 +35,7 @@ function catalogue(names: string[] = NAMES): ActionCatalogue {
     list: () => infos,
     checkInput: (_action, input) => ({ ok: true, input }),
     commands: () => [],
+    contextLines: () => (agents.length > 0 ? [`Agents for implement steps (agent MUST be exactly one of these): ${agents.join(', ')}`] : []),
     requiredTier: (name) => ({ tier: infos.find((entry) => entry.name === name)?.tier ?? 'destructive', reasons: [] }),
   };
 }
@@ -82,16 +85,15 @@ describe('buildDecomposePrompt', () => {
   });
 
   it('puts the quoted request alone in the user message when there is no context', () => {
-    const { userMessage } = buildDecomposePrompt('Build the docs', { catalogue: catalogue(), facts: [], allowlist: [], agents: [] });
+    const { userMessage } = buildDecomposePrompt('Build the docs', { catalogue: catalogue(), facts: [], allowlist: [] });
     expect(userMessage).toBe('Decompose this request into steps:\n\n"Build the docs"');
   });
 
   it('adds facts, sandbox binaries and agents in that order', () => {
     const { userMessage } = buildDecomposePrompt('Build the docs', {
-      catalogue: catalogue(),
+      catalogue: catalogue(NAMES, ['claude-code', 'qwen']),
       facts: ['package.json defines "npm run docs"', '  ', 'docs live in docs/'],
       allowlist: ['npm', 'ls'],
-      agents: ['claude-code', 'qwen'],
     });
     expect(userMessage).toBe(
       [
@@ -103,7 +105,7 @@ describe('buildDecomposePrompt', () => {
         '- package.json defines "npm run docs"',
         '- docs live in docs/',
         '',
-        'Available sandbox binaries (every execute/test command must start with one of these): npm, ls',
+        'Available sandbox binaries (every command of an action that runs one binary without a shell must start with one of these): npm, ls',
         '',
         'Agents for implement steps (agent MUST be exactly one of these): claude-code, qwen',
       ].join('\n'),
@@ -147,12 +149,12 @@ describe('buildRepairPrompt', () => {
           { description: 'Make a folder', outputExcerpt: '  ' },
         ],
       },
-      { catalogue: catalogue(), allowlist: ['ls', 'cat'], agents: ['qwen'] },
+      { catalogue: catalogue(NAMES, ['qwen']), allowlist: ['ls', 'cat'] },
     );
     expect(userMessage).toContain(
       'What already succeeded (do NOT redo):\n- Find the PDF\n  stdout:\n    docs/a.pdf\n    docs/b.pdf\n- Make a folder\n  (no stdout)\n\nFailed step:',
     );
-    expect(userMessage).toContain('Available sandbox binaries (shell steps run through sh -c and are not limited by this list): ls, cat');
+    expect(userMessage).toContain('Available sandbox binaries (commands run through a shell are not limited by this list): ls, cat');
     expect(userMessage).toContain('Agents for implement steps (agent MUST be exactly one of these): qwen');
   });
 

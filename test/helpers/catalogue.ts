@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import type { ActionCatalogue, ActionInfo, InputCheck } from '../../src/engine/catalogue.js';
+import type { ActionCatalogue, ActionInfo, InputCheck, PlannerInfo } from '../../src/engine/catalogue.js';
+import { builtinPlugins } from '../../src/plugins/builtins.js';
 import type { Tier } from '../../src/engine/model.js';
 import { OrchestrateError } from '../../src/errors.js';
 import { CommandParseError, parseCommand } from '../../src/plugins/command.js';
@@ -14,7 +15,7 @@ interface TestAction {
 function action(name: string, tier: Tier, fields: string[], required: string[], fromDescription?: string): TestAction {
   const properties = Object.fromEntries(fields.map((field) => [field, { type: 'string', description: `the ${field}` }]));
   const inputSchema = { type: 'object', properties, required, additionalProperties: false };
-  const info: ActionInfo = { name, description: `Runs ${name}.`, tier, inputSchema };
+  const info: ActionInfo = { name, description: `Runs ${name}.`, tier, inputSchema, planner: builtinPlanner(name) };
   if (fromDescription) info.fromDescription = fromDescription;
   return { info, fields, required };
 }
@@ -30,6 +31,18 @@ const ACTIONS: TestAction[] = [
   action('notify', 'read', ['channel', 'message'], ['message'], 'message'),
 ];
 
+/** The planner metadata of the built-in action of that name (none for other names). */
+export function builtinPlanner(name: string): PlannerInfo {
+  const planner = builtinPlugins().find((plugin) => plugin.name === name)?.planner ?? {};
+  return {
+    hints: planner.hints ?? [],
+    repairHints: planner.repairHints ?? [],
+    consumesPriorOutput: planner.consumesPriorOutput === true,
+    ...(planner.untypedStepField ? { untypedStepField: planner.untypedStepField } : {}),
+    fieldAliases: planner.fieldAliases ?? {},
+  };
+}
+
 /** A hand-written stand-in for the plugin registry: schema-ish checks plus the plan-time rules of the built-in actions. */
 export function testCatalogue(options: { allowlist?: string[]; agents?: string[] } = {}): ActionCatalogue {
   const byName = new Map(ACTIONS.map((entry) => [entry.info.name, entry]));
@@ -43,6 +56,8 @@ export function testCatalogue(options: { allowlist?: string[]; agents?: string[]
       return checkInput(entry, input, options);
     },
     commands: (name, input) => commandsOf(name, input),
+    contextLines: () =>
+      options.agents && options.agents.length > 0 ? [`Agents for implement steps (agent MUST be exactly one of these): ${options.agents.join(', ')}`] : [],
     requiredTier: (name, input) => commandTier(commandsOf(name, input), byName.get(name)?.info.tier ?? 'destructive'),
   };
 }

@@ -278,12 +278,12 @@ describe('notify channel checks', () => {
     );
   });
 
-  it('fails the step with a clear message when the options are invalid', async () => {
-    h = await startHarness({ config: notifyOptions({ channels: { ops: { type: 'webhook', url: 'ftp://example.com/x' } } }) });
-    const planned = await start(h, 'report', [tell('hi', { channel: 'ops' })]);
-    const task = await failedStep(h, planned.taskId);
-
-    expect(step(task, 's1').error).toBe("The notify plugin's options are invalid: plugins.notify.channels.ops.url: must be an http(s) URL");
+  it('refuses to start with invalid options, naming the field (CONFIG_INVALID)', async () => {
+    const starting = startHarness({ config: notifyOptions({ channels: { ops: { type: 'webhook', url: 'ftp://example.com/x' } } }) });
+    await expect(starting).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      details: { problems: ['plugins.notify.channels.ops.url: must be an http(s) URL'] },
+    });
   });
 
   it('keeps a plan that names "mcp" even when other channels are configured', async () => {

@@ -10,9 +10,6 @@ import { parseLlmSteps, type RawDraft } from './parse.js';
 import { readTier } from './tier-names.js';
 import type { PlanOptions, PlannedDraft } from './types.js';
 
-/** Actions that work on what the step before them produced, so a missing link is assumed. */
-const CONSUMES_PRIOR_OUTPUT = new Set(['shell', 'execute', 'test', 'review', 'notify', 'implement']);
-
 /**
  * Allowlist and agent-roster checks happen in `catalogue.checkInput` (the plugins own them);
  * `options` is accepted so callers can hand the same options to prompting and parsing.
@@ -20,7 +17,7 @@ const CONSUMES_PRIOR_OUTPUT = new Set(['shell', 'execute', 'test', 'review', 'no
 export function planFromLlmText(text: string, catalogue: ActionCatalogue, _options: PlanOptions = {}): PlannedDraft[] {
   const drafts = parseLlmSteps(text).map((raw, index) => planStep(raw, index + 1, catalogue));
   sanitizeDependencies(drafts);
-  applySequentialFallback(drafts);
+  applySequentialFallback(drafts, catalogue);
   return drafts;
 }
 
@@ -30,11 +27,14 @@ function planStep(raw: RawDraft, step: number, catalogue: ActionCatalogue): Plan
     throw stepError('PLAN_INVALID', step, '', 'description: must not be empty', { field: 'description' });
   }
   const named = raw.action?.trim() || raw.actionType?.trim() || undefined;
-  const action = named ?? 'plan';
+  // A step without an action still says what it is about: the action that takes such steps keeps it.
+  const untyped = named === undefined ? catalogue.list().find((candidate) => candidate.planner.untypedStepField !== undefined) : undefined;
+  const action = named ?? untyped?.name;
+  if (action === undefined) throw stepError('PLAN_INVALID', step, description, 'action: missing; name one of the available actions', { field: 'action' });
   const info = catalogue.info(action);
   if (!info) throw unknownActionError(catalogue, step, description, action);
-  // A step without an action still says what it is about; it is kept as a plan note.
-  const input = named === undefined ? { output: description } : gatherInput(info, description, raw.fields, raw.input);
+  const field = untyped?.planner.untypedStepField;
+  const input = field !== undefined ? { [field]: description } : gatherInput(info, description, looseFields(info, raw.fields), raw.input);
   return {
     description,
     action,
@@ -62,13 +62,34 @@ function sanitizeDependencies(drafts: PlannedDraft[]): void {
 }
 
 /** LLMs often omit dependencies; running steps out of order is worse than running them in turn. */
-function applySequentialFallback(drafts: PlannedDraft[]): void {
+function applySequentialFallback(drafts: PlannedDraft[], catalogue: ActionCatalogue): void {
   if (drafts.length < 2) return;
   const flat = drafts.every((draft) => draft.dependsOn.length === 0);
   drafts.forEach((draft, index) => {
     if (index === 0 || draft.dependsOn.length > 0) return;
-    if (flat || CONSUMES_PRIOR_OUTPUT.has(draft.action)) draft.dependsOn = [index - 1];
+    if (flat || catalogue.info(draft.action)?.planner.consumesPriorOutput) draft.dependsOn = [index - 1];
   });
+}
+
+/**
+ * Flat fields as an LLM wrote them, read leniently: a number or boolean in a text field the action
+ * declares is its text, and an empty text counts as left out. Other values stay as written; the
+ * action's schema judges the fields it declares, and ignores the rest.
+ */
+function looseFields(info: ActionInfo, fields: Record<string, unknown>): Record<string, unknown> {
+  const properties = info.inputSchema['properties'];
+  // A field written under an alias has the type of the field it stands for.
+  const typeOf = (key: string): unknown =>
+    typeof properties === 'object' && properties !== null
+      ? (properties as Record<string, { type?: unknown }>)[info.planner.fieldAliases[key] ?? key]?.type
+      : undefined;
+  const loose: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    const text = typeOf(key) === 'string' || (Array.isArray(typeOf(key)) && (typeOf(key) as unknown[]).includes('string'));
+    if (text && value === '') continue;
+    loose[key] = text && (typeof value === 'number' || typeof value === 'boolean') ? String(value) : value;
+  }
+  return loose;
 }
 
 /** `step N ("description")`, the prefix of every plan error so the planner can find the step. */
@@ -115,10 +136,11 @@ export function gatherInput(
   // Flat keys the action does not declare are ignored: LLMs sprinkle other actions' fields and ids.
   for (const [key, value] of Object.entries(fields)) if (!declared || declared.has(key)) input[key] = value;
   for (const [key, value] of Object.entries(nested)) if (value !== null && value !== undefined) input[key] = value;
-  if (info.name === 'plan' && isMissing(input['output'])) {
-    const spec = nested['spec'] ?? fields['spec'];
-    if (!isMissing(spec)) input['output'] = spec;
-    if (declared && !declared.has('spec')) delete input['spec'];
+  // Fields written under another name the action knows (a plan's `spec` is its `output`).
+  for (const [alias, field] of Object.entries(info.planner.fieldAliases)) {
+    const value = nested[alias] ?? fields[alias];
+    if (isMissing(input[field]) && !isMissing(value)) input[field] = value;
+    if (declared && !declared.has(alias)) delete input[alias];
   }
   if (info.fromDescription && isMissing(input[info.fromDescription])) input[info.fromDescription] = description;
   return input;

@@ -16,11 +16,10 @@ export interface RawDraft {
   estimatedTokens: number;
   /** The nested `input` object, as written. */
   input?: Record<string, unknown>;
-  /** Action fields written flat on the step: known text fields coerced, other keys as written. */
+  /** Action fields written flat on the step, as written. */
   fields: Record<string, unknown>;
 }
 
-const TEXT_FIELDS = new Set(['command', 'query', 'spec', 'agent', 'artifact', 'channel', 'message', 'output', 'workdir']);
 /** Keys that describe the step itself; every other key on a step is an action field. */
 export const STEP_KEYS: ReadonlySet<string> = new Set([
   'description',
@@ -69,12 +68,9 @@ function parseStep(element: unknown, step: number): RawDraft {
   const input = element['input'];
   if (isRecord(input)) draft.input = input;
   else if (input !== undefined && input !== null) throw parseError(`step ${step}: "input" must be an object`, { step, field: 'input' });
+  // Action fields stay as written: the action's schema decides about the ones it declares.
   for (const [key, value] of Object.entries(element)) {
-    if (STEP_KEYS.has(key) || value === undefined || value === null) continue;
-    if (!TEXT_FIELDS.has(key)) draft.fields[key] = value;
-    // An array or object stays as written: it matters only if the action declares the field, and
-    // then the action's schema rejects it, naming the field.
-    else if (value !== '') draft.fields[key] = looseText(value) ?? value;
+    if (!STEP_KEYS.has(key) && value !== undefined && value !== null) draft.fields[key] = value;
   }
   return draft;
 }

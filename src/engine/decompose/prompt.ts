@@ -14,7 +14,6 @@ export interface DecomposePromptOptions {
   catalogue: ActionCatalogue;
   facts?: string[];
   allowlist?: string[];
-  agents?: string[];
 }
 
 export interface RepairRequest {
@@ -52,7 +51,7 @@ export function buildDecomposePrompt(request: string, options: DecomposePromptOp
   if (facts.length > 0) {
     sections.push(`Relevant project context (treat as ground truth):\n${facts.map((fact) => `- ${fact}`).join('\n')}`);
   }
-  sections.push(...rosterSections(options, 'every execute/test command must start with one of these'));
+  sections.push(...rosterSections(options, 'every command of an action that runs one binary without a shell must start with one of these'));
   return { systemPrompt: decomposeSystemPrompt(options.catalogue), userMessage: sections.join('\n\n') };
 }
 
@@ -63,7 +62,7 @@ export function buildRepairPrompt(repair: RepairRequest, options: RepairPromptOp
     `What already succeeded (do NOT redo):\n${done}`,
     `Failed step: ${repair.failedStep}\nActual error: ${repair.error}` +
       (repair.outputTail ? `\nLast output of the failed step:\n${repair.outputTail}` : ''),
-    ...rosterSections(options, 'shell steps run through sh -c and are not limited by this list'),
+    ...rosterSections(options, 'commands run through a shell are not limited by this list'),
   ];
   return { systemPrompt: repairSystemPrompt(options.catalogue), userMessage: sections.join('\n\n') };
 }
@@ -124,27 +123,23 @@ function rosterSections(options: RepairPromptOptions, allowlistNote: string): st
   if (options.allowlist && options.allowlist.length > 0) {
     sections.push(`Available sandbox binaries (${allowlistNote}): ${options.allowlist.join(', ')}`);
   }
-  if (options.agents && options.agents.length > 0) {
-    sections.push(`Agents for implement steps (agent MUST be exactly one of these): ${options.agents.join(', ')}`);
-  }
+  sections.push(...options.catalogue.contextLines());
   return sections;
 }
 
+/** The planner hints of the loaded actions, each once, in catalogue order. */
+function actionHints(catalogue: ActionCatalogue, kind: 'hints' | 'repairHints'): string[] {
+  return [...new Set(catalogue.list().flatMap((info) => info.planner[kind]))];
+}
+
 function decomposeSystemPrompt(catalogue: ActionCatalogue): string {
-  const has = (name: string): boolean => catalogue.has(name);
   const rules = [
-    has('shell') && 'Prefer "shell" for commands: it runs through sh -c, so pipes, redirects and && work.',
-    (has('execute') || has('test')) &&
-      'Use "execute" or "test" only for one binary with literal arguments: no pipes, ;, &&, <, backticks or $( ). A single trailing "> path" is allowed.',
     'Steps run one after another by default: unless a step truly stands alone, make it depend on the step before it.',
-    has('implement') && 'A command that runs a script must depend on the "implement" step that writes it; "plan" steps create no files.',
-    has('notify') && 'Put "notify" last, depending on the steps whose results it reports.',
     'Every command must be non-empty.',
-    `Never plan installing tools (brew, apt, pip, npm -g, cargo install, ...). If a tool is missing, return a single ${
-      has('notify') ? '"notify" ' : ''
-    }step that asks the user to install it.`,
+    'Never plan installing tools (brew, apt, pip, npm -g, cargo install, ...). If a tool is missing, return a single step that asks the user to install it.',
     'Treat "Relevant project context" as ground truth: use the real commands and paths it names, one step per real command. If a detail is missing, add an early read-only step (cat, head) to look it up.',
     'Keep the plan minimal: the fewest steps that do the job, nothing speculative.',
+    ...actionHints(catalogue, 'hints'),
   ];
   return systemPrompt(
     'You are the task planner of orchestrate-mcp. Break the request into concrete steps that the actions below can carry out. A human reads and approves the plan before anything runs.',
@@ -156,13 +151,11 @@ function decomposeSystemPrompt(catalogue: ActionCatalogue): string {
 function repairSystemPrompt(catalogue: ActionCatalogue): string {
   const rules = [
     'Do not redo work that already succeeded; build on it.',
-    'Do not retry the failed step as it was: change the approach (prefer "shell", or a different binary).',
-    'If what is needed cannot be done here, return a single "notify" step that explains the blocker.',
+    'Do not retry the failed step as it was: change the approach.',
     'Use 1–4 steps as a rule, never more than 6.',
     'Steps run one after another by default; depends_on indices refer to this new list only.',
     'The stdout of completed steps is the only real intermediate data: do not refer to files or results nothing produced.',
-    '"execute" and "test" run a single binary without shell metacharacters.',
-    'Notify only about real results or blockers.',
+    ...actionHints(catalogue, 'repairHints'),
   ];
   return systemPrompt(
     'You are the repair planner of orchestrate-mcp. A step of an approved plan failed. Write a short corrective plan that reaches the original goal from where things stand now.',

@@ -10,8 +10,7 @@ export interface PlannedDraft {
   estimatedTokens: number;
 }
 
-/** What the planner is told about the sandbox and the agents; enforcement lives in the plugins. */
+/** What the planner is told about the sandbox; enforcement lives in the plugins. */
 export interface PlanOptions {
   allowlist?: string[];
-  agents?: string[];
 }
