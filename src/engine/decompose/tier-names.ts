@@ -8,7 +8,7 @@ import { TIERS, type Tier } from '../model.js';
 const SYNONYMS: Readonly<Record<Tier, readonly string[]>> = {
   read: ['readonly', 'reads', 'low', 'safe', 'info', 'informational', 'none', 'minimal', 'lookup', 'view'],
   write: ['writes', 'medium', 'moderate', 'modify', 'modifies', 'edit', 'edits', 'change', 'update', 'local'],
-  execute: ['exec', 'executes', 'execution', 'run', 'runs', 'command', 'commands', 'shell', 'process'],
+  execute: ['exec', 'executes', 'execution', 'run', 'runs', 'command', 'commands', 'process'],
   destructive: [
     'destroy',
     'high',
