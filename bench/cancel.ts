@@ -34,7 +34,7 @@ try {
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
   const app = createApp(loaded.config, { logger: pino({ level: 'silent' }), workdir: dir });
   const pidFile = join(dir, 'pid');
-  const { task } = app.engine.planWithSteps('sleep for an hour', {}, [
+  const { task } = await app.engine.planWithSteps('sleep for an hour', {}, [
     { description: 'Sleep for an hour', action: 'shell', command: `echo $$ > ${pidFile}; exec sleep 3600` },
   ]);
   app.engine.approve(task.id, task.planHash, detachedChannel);

@@ -63,7 +63,7 @@ async function run(scenario: Scenario, dir: string): Promise<Result> {
       action: scenario.action,
       ...(scenario.shape === 'chain' && i > 0 ? { depends_on: [i - 1] } : {}),
     }));
-    const { task } = app.engine.planWithSteps(`bench ${scenario.name}`, {}, drafts);
+    const { task } = await app.engine.planWithSteps(`bench ${scenario.name}`, {}, drafts);
     const started = performance.now();
     app.engine.approve(task.id, task.planHash, detachedChannel);
     await app.engine.waitFor(task.id, 'terminal', 600_000, new AbortController().signal);

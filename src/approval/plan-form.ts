@@ -39,7 +39,7 @@ export async function approvePlanByForm(
   // The hash of the plan in the form, not whatever is current when the answer comes back.
   const shown = task.planHash;
   const timeoutMs = engine.ctx.settings.planApprovalTimeoutMs;
-  const form = engine.masker.maskDeep(planForm(task, formatPlanForApproval(task, graph, engine.ctx.registry)));
+  const form = engine.masker.maskDeep(planForm(task, formatPlanForApproval(task, graph)));
   const outcome = await whileWaiting(extra, 'waiting for the user to answer the approval form', () =>
     askHuman(() => elicitInCall(extra, form, timeoutMs), extra.signal),
   );

@@ -22,7 +22,12 @@ export interface PlannerInfo {
   fieldAliases: Readonly<Record<string, string>>;
 }
 
-export type InputCheck = { ok: true; input: Record<string, unknown> } | { ok: false; problems: string[] };
+/**
+ * A step input that passed the action's checks: the input as the action normalised it, the command
+ * lines such a step runs (shown in the plan), and the lowest tier those commands allow.
+ */
+export type InputCheck =
+  { ok: true; input: Record<string, unknown>; commands: string[]; required: RequiredTier } | { ok: false; problems: string[] };
 
 /**
  * The actions a plan may use. Planning validates every step against it; the plugin registry
@@ -36,20 +41,18 @@ export interface ActionCatalogue {
   contextLines(): string[];
   /**
    * Validates a step's input against the action's schema and plan-time checks (command syntax,
-   * allowlist, agent roster). Problems are short texts, each starting with the field name
-   * ("command: Shell metacharacter | not supported …").
+   * allowlist, agent roster), and says what such a step runs and the tier that needs. Problems are
+   * short texts, each starting with the field name ("command: Shell metacharacter | not supported …").
+   * Asynchronous: a plugin may live in another process.
    */
-  checkInput(action: string, input: Record<string, unknown>): InputCheck;
-  /** The command lines a step of the action runs with this (checked) input; empty when it runs none. */
-  commands(action: string, input: Record<string, unknown>): string[];
-  /**
-   * The lowest tier such a step may have: the action's own tier, raised by what its command lines
-   * do (deleting recursively, rewriting history, reaching the network). `reasons` say why it is
-   * above the action's tier; empty when it is not.
-   */
-  requiredTier(action: string, input: Record<string, unknown>): RequiredTier;
+  checkInput(action: string, input: Record<string, unknown>): Promise<InputCheck>;
 }
 
+/**
+ * The lowest tier a step may have: the action's own tier, raised by what its command lines do
+ * (deleting recursively, rewriting history, reaching the network). `reasons` say why it is above
+ * the action's tier; empty when it is not.
+ */
 export interface RequiredTier {
   tier: Tier;
   reasons: string[];

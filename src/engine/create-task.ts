@@ -29,7 +29,7 @@ export function createTask(
   // A secret pasted into a request is not kept, shown or sent to the LLM again.
   const request = ctx.masker.mask(rawRequest);
   let n = 0;
-  const steps = finalizeDrafts(withTierFloor(drafts, ctx.registry), () => `s${(n += 1)}`);
+  const steps = finalizeDrafts(withTierFloor(drafts), () => `s${(n += 1)}`);
   const graph = TaskGraph.from(steps);
   const at = ctx.recorder.now();
   const task: Task = {
@@ -45,7 +45,7 @@ export function createTask(
     runs: new Map(steps.map((s) => [s.id, { state: 'pending' }])),
     version: 0,
   };
-  const planText = formatPlanForApproval(task, graph, ctx.registry);
+  const planText = formatPlanForApproval(task, graph);
   ctx.store.transaction(() => {
     ctx.store.createTask(task, ['planning'], at);
     ctx.recorder.emit('phase', { taskId: task.id, from: 'none', to: 'planning', at });

@@ -58,14 +58,14 @@ export class Engine {
     this.#assertOpen();
     const prompt = this.planningPrompt(request, context);
     const text = await untilAborted(sample(prompt.systemPrompt, prompt.userMessage, signal), signal);
-    const drafts = planFromLlmText(text, this.ctx.registry, this.#allowlist());
+    const drafts = await planFromLlmText(text, this.ctx.registry, this.#allowlist());
     return createTask(this.ctx, request, context, 'sampling', drafts);
   }
 
   /** Validates a plan written by the calling model and stores it for approval. */
-  planWithSteps(request: string, context: TaskContext, drafts: unknown[]): PlannedTask {
+  async planWithSteps(request: string, context: TaskContext, drafts: unknown[]): Promise<PlannedTask> {
     this.#assertOpen();
-    return createTask(this.ctx, request, context, 'host', validateHostDrafts(drafts, this.ctx.registry));
+    return createTask(this.ctx, request, context, 'host', await validateHostDrafts(drafts, this.ctx.registry));
   }
 
   /** The task context of a new plan: its working directory decided from the request and the client's roots. */
@@ -136,7 +136,7 @@ export class Engine {
   }
 
   /** Corrective steps written by the calling model for a task in `awaiting_replan`. */
-  submitReplan(taskId: string, drafts: unknown[]): Task {
+  async submitReplan(taskId: string, drafts: unknown[]): Promise<Task> {
     const task = this.#load(taskId);
     const live = this.#live.get(taskId);
     if (task.phase !== 'awaiting_replan' || !live?.replanWaiter) {
@@ -144,7 +144,13 @@ export class Engine {
         details: { taskId, phase: task.phase },
       });
     }
-    const steps = toSteps(live, validateHostDrafts(drafts, this.ctx.registry), this.ctx);
+    const valid = await validateHostDrafts(drafts, this.ctx.registry);
+    if (task.phase !== 'awaiting_replan' || live.replanWaiter === undefined) {
+      throw new OrchestrateError('INVALID_TRANSITION', `Task ${taskId} stopped waiting for corrective steps while they were checked.`, {
+        details: { taskId, phase: task.phase },
+      });
+    }
+    const steps = toSteps(live, valid, this.ctx);
     live.graph.withSteps(steps);
     live.replanWaiter.resolve(steps);
     return task;

@@ -84,6 +84,10 @@ export interface Step {
   tier: Tier;
   input: Record<string, unknown>;
   estimatedTokens: number;
+  /** The command lines the step runs, as its action listed them at plan time (shown in the plan). */
+  commands?: string[];
+  /** Why the step's commands raised its tier above its action's own, when they did. */
+  tierReasons?: string[];
 }
 
 /** What a finished step produced. */

@@ -62,7 +62,7 @@ async function replanBySampling(
       ),
       live.abort.signal,
     );
-    const drafts = planFromLlmText(text, ctx.registry, allowlistOption(ctx));
+    const drafts = await planFromLlmText(text, ctx.registry, allowlistOption(ctx));
     return toSteps(live, drafts, ctx);
   } catch (error) {
     if (!live.abort.signal.aborted) logger.warn({ err: errorMessage(error) }, 'replan by sampling produced no plan');
@@ -117,7 +117,7 @@ async function replanByHost(live: LiveTask, failure: StepFailure, prompt: string
 
 /** Turns validated drafts into steps with ids that continue the task's numbering. */
 export function toSteps(live: LiveTask, drafts: PlannedDraft[], ctx: Pick<EngineContext, 'registry'>): Step[] {
-  return finalizeDrafts(withTierFloor(drafts, ctx.registry), () => {
+  return finalizeDrafts(withTierFloor(drafts), () => {
     const id = `s${live.nextStepNumber}`;
     live.nextStepNumber += 1;
     return id;

@@ -1,7 +1,6 @@
 /**
  * The texts a human reads: the plan shown for approval and the summary of a task in any phase.
  */
-import type { ActionCatalogue } from './catalogue.js';
 import { clipText } from './clip.js';
 import type { TaskGraph } from './graph.js';
 import type { Step, StepRun, StepStateName, Task, TaskCounts, Tier } from './model.js';
@@ -19,7 +18,7 @@ const TIER_MARKERS: Readonly<Record<Tier, string>> = {
   external: 'external call — extra confirmation',
 };
 
-export function formatPlanForApproval(task: Task, graph: TaskGraph, catalogue: ActionCatalogue): string {
+export function formatPlanForApproval(task: Task, graph: TaskGraph): string {
   const where = task.context.workdir ? [`Working directory: ${task.context.workdir}`] : [];
   const lines = [`Task plan for: "${task.request}"`, ...where, `${stepCount(graph.size)}:`, ''];
   graph.topologicalOrder().forEach((id, index) => {
@@ -29,9 +28,9 @@ export function formatPlanForApproval(task: Task, graph: TaskGraph, catalogue: A
       .map((dependency) => graph.rank(dependency) + 1)
       .sort((a, b) => a - b);
     const after = positions.length === 0 ? '' : ` (after ${positions.map((p) => `#${p}`).join(', ')})`;
-    lines.push(`  ${index + 1}. ${step.description}${tierMarker(step, catalogue)}${after}`);
+    lines.push(`  ${index + 1}. ${step.description}${tierMarker(step)}${after}`);
     // The human approves what will run, not only how the planner described it.
-    for (const command of catalogue.commands(step.action, step.input)) lines.push(`     ${step.action}: ${clip(command.trim())}`);
+    for (const command of step.commands ?? []) lines.push(`     ${step.action}: ${clip(command.trim())}`);
   });
   lines.push(
     '',
@@ -42,9 +41,9 @@ export function formatPlanForApproval(task: Task, graph: TaskGraph, catalogue: A
 }
 
 /** The tier's marker, and why the commands raised it when they decided it ("raised: rm -r deletes recursively"). */
-function tierMarker(step: Step, catalogue: ActionCatalogue): string {
-  const required = catalogue.requiredTier(step.action, step.input);
-  const raised = required.tier === step.tier && required.reasons.length > 0 ? `raised: ${required.reasons.join('; ')}` : '';
+function tierMarker(step: Step): string {
+  const reasons = step.tierReasons ?? [];
+  const raised = reasons.length > 0 ? `raised: ${reasons.join('; ')}` : '';
   const parts = [TIER_MARKERS[step.tier], raised].filter((part) => part !== '');
   return parts.length === 0 ? '' : ` (${parts.join('; ')})`;
 }

@@ -107,7 +107,7 @@ export class PluginRegistry implements ActionCatalogue {
     return entry.schema.parse(input);
   }
 
-  checkInput(action: string, input: Record<string, unknown>): InputCheck {
+  async checkInput(action: string, input: Record<string, unknown>): Promise<InputCheck> {
     const parsed = this.parseInput(action, input);
     if (!parsed.success) return { ok: false, problems: parsed.problems };
     const plugin = this.#entries.get(action)?.plugin;
@@ -118,12 +118,13 @@ export class PluginRegistry implements ActionCatalogue {
       problems = [`input: the ${action} plugin's check failed: ${error instanceof Error ? error.message : String(error)}`];
     }
     if (problems && problems.length > 0) return { ok: false, problems };
-    return { ok: true, input: parsed.data };
-  }
-
-  commands(action: string, input: Record<string, unknown>): string[] {
-    const listed = this.#listCommands(action, input);
-    return 'lines' in listed ? listed.lines : [];
+    const listed = this.#listCommands(action, parsed.data);
+    return {
+      ok: true,
+      input: parsed.data,
+      commands: 'lines' in listed ? listed.lines : [],
+      required: this.requiredTier(action, parsed.data),
+    };
   }
 
   requiredTier(action: string, input: Record<string, unknown>): RequiredTier {
@@ -173,7 +174,11 @@ function checkOptions(plugin: ActionPlugin<unknown>, options: Readonly<Record<st
   const problems = parsed.problems.map((problem) =>
     problem.startsWith('input:') ? `plugins.${plugin.name}${problem.slice('input'.length)}` : `plugins.${plugin.name}.${problem}`,
   );
-  throw new OrchestrateError('CONFIG_INVALID', `The options of the ${plugin.name} plugin (${file}) are invalid:\n  - ${problems.join('\n  - ')}`, {
-    details: { file, plugin: plugin.name, problems },
-  });
+  throw new OrchestrateError(
+    'CONFIG_INVALID',
+    `The options of the ${plugin.name} plugin (${file}) are invalid:\n  - ${problems.join('\n  - ')}`,
+    {
+      details: { file, plugin: plugin.name, problems },
+    },
+  );
 }

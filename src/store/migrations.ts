@@ -72,6 +72,11 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idx_audit_task ON audit(task_id, id);
   `,
+  // What each step runs and why its tier was raised, as the plan showed them.
+  `
+  ALTER TABLE steps ADD COLUMN commands TEXT;
+  ALTER TABLE steps ADD COLUMN tier_reasons TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

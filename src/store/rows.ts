@@ -21,6 +21,8 @@ export interface StepRow {
   tier: Tier;
   input: string;
   estimated_tokens: number;
+  commands: string | null;
+  tier_reasons: string | null;
   state: StepStateName;
   started_at: string | null;
   finished_at: string | null;
@@ -49,6 +51,8 @@ export function fromStepRow(row: StepRow): { step: Step; run: StepRun } {
       tier: row.tier,
       input: JSON.parse(row.input) as Record<string, unknown>,
       estimatedTokens: row.estimated_tokens,
+      ...(row.commands !== null ? { commands: JSON.parse(row.commands) as string[] } : {}),
+      ...(row.tier_reasons !== null ? { tierReasons: JSON.parse(row.tier_reasons) as string[] } : {}),
     },
     run,
   };

@@ -49,8 +49,8 @@ export class TaskStore {
       insertTask: p(`INSERT INTO tasks (id, request, phase, plan_hash, origin, context, created_at, updated_at,
         replan_attempts) VALUES (@id, @request, @phase, @planHash, @origin, @context, @createdAt, @createdAt, 0)`),
       insertStep: p(`INSERT INTO steps (task_id, id, position, action, description, depends_on, tier, input,
-        estimated_tokens, state) VALUES (@taskId, @id, @position, @action, @description, @dependsOn, @tier, @input,
-        @estimatedTokens, @state)`),
+        estimated_tokens, commands, tier_reasons, state) VALUES (@taskId, @id, @position, @action, @description, @dependsOn,
+        @tier, @input, @estimatedTokens, @commands, @tierReasons, @state)`),
       insertPhase: p(`INSERT INTO task_states (task_id, state, entered_at) VALUES (?, ?, ?)`),
       // Terminal is terminal in the file too: another server process may have ended the task.
       updatePhase: p(`UPDATE tasks SET phase = ?, completed_at = ?, updated_at = ?
@@ -117,6 +117,8 @@ export class TaskStore {
         tier: step.tier,
         input: JSON.stringify(step.input),
         estimatedTokens: step.estimatedTokens,
+        commands: step.commands ? JSON.stringify(step.commands) : null,
+        tierReasons: step.tierReasons ? JSON.stringify(step.tierReasons) : null,
         state: runs.get(step.id)?.state ?? 'pending',
       });
     });

@@ -49,7 +49,7 @@ export const planTool = defineTool({
       if (!args.steps) {
         throw new OrchestrateError('INVALID_ARGUMENT', 'With taskId, plan needs `steps`: the corrective steps.');
       }
-      const task = engine.submitReplan(args.taskId, args.steps);
+      const task = await engine.submitReplan(args.taskId, args.steps);
       return ok(
         { phase: task.phase, taskId: task.id, task: engine.view(task.id, { stepLimit: 100 }) },
         `Corrective steps accepted for task ${task.id}; execution continues. Follow it with status.`,
@@ -62,7 +62,7 @@ export const planTool = defineTool({
       extra.sendRequest({ method: 'roots/list' }, ListRootsResultSchema, { signal: extra.signal, timeout }),
     );
     const context = engine.taskContext(args.context, roots);
-    if (args.steps) return planned(engine.planWithSteps(args.request, context, args.steps));
+    if (args.steps) return planned(await engine.planWithSteps(args.request, context, args.steps));
     if (!services.session.canSample()) {
       const prompt = engine.planningPrompt(args.request, context);
       return ok(

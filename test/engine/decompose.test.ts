@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { rejection, testCatalogue } from '../helpers/catalogue.js';
+import { rejection, rejectionAsync, testCatalogue } from '../helpers/catalogue.js';
 import { OrchestrateError } from '../../src/errors.js';
 import { finalizeDrafts } from '../../src/engine/decompose/finalize.js';
 import { planFromLlmText } from '../../src/engine/decompose/lenient.js';
@@ -9,7 +9,7 @@ const plan = (steps: unknown[], options: { allowlist?: string[]; agents?: string
   planFromLlmText(JSON.stringify(steps), testCatalogue(options), options);
 
 describe('parseLlmSteps', () => {
-  it('reads a well-formed reply', () => {
+  it('reads a well-formed reply', async () => {
     const drafts = parseLlmSteps(
       '[{"description":"Look it up","action_type":"research","query":"what is x","depends_on":[],"tier":"read","estimated_tokens":500},' +
         '{"description":"Run it","action":"shell","command":"ls","depends_on":[0]}]',
@@ -36,7 +36,7 @@ describe('parseLlmSteps', () => {
     ]);
   });
 
-  it('treats null fields as absent', () => {
+  it('treats null fields as absent', async () => {
     const [draft] = parseLlmSteps(
       '[{"description":"d","action_type":"research","query":null,"agent":null,"tier":null,"depends_on":null,"estimated_tokens":null,"input":null}]',
     );
@@ -51,32 +51,35 @@ describe('parseLlmSteps', () => {
     });
   });
 
-  it('turns an integer tier into text', () => {
+  it('turns an integer tier into text', async () => {
     expect(parseLlmSteps('[{"description":"d","action_type":"plan","tier":1}]')[0]?.tier).toBe('1');
   });
 
-  it('keeps action fields as written, and reads a numeric description as text', () => {
+  it('keeps action fields as written, and reads a numeric description as text', async () => {
     const [draft] = parseLlmSteps('[{"description":42,"action_type":"shell","command":7,"query":2.5,"message":true,"channel":0}]');
     expect(draft?.description).toBe('42');
     expect(draft?.fields).toEqual({ command: 7, query: 2.5, message: true, channel: 0 });
   });
 
-  it('coerces numbers and booleans in the text fields the action declares when planning', () => {
-    const [draft] = planFromLlmText('[{"description":"d","action":"notify","message":true,"channel":0,"ignored":[1]}]', testCatalogue());
+  it('coerces numbers and booleans in the text fields the action declares when planning', async () => {
+    const [draft] = await planFromLlmText(
+      '[{"description":"d","action":"notify","message":true,"channel":0,"ignored":[1]}]',
+      testCatalogue(),
+    );
     expect(draft?.input).toEqual({ message: 'true', channel: '0' });
   });
 
-  it('treats empty strings as absent', () => {
+  it('treats empty strings as absent', async () => {
     const [draft] = parseLlmSteps('[{"description":"d","action":"","action_type":"","command":"","tier":""}]');
     expect(draft).toMatchObject({ action: undefined, actionType: undefined, tier: undefined, fields: {} });
   });
 
-  it('wraps a bare integer depends_on and drops a negative one', () => {
+  it('wraps a bare integer depends_on and drops a negative one', async () => {
     const drafts = parseLlmSteps('[{"description":"a"},{"description":"b","depends_on":0},{"description":"c","depends_on":-1}]');
     expect(drafts.map((draft) => draft.dependsOn)).toEqual([[], [0], []]);
   });
 
-  it('keeps only non-negative whole numbers in a depends_on array, numerals included', () => {
+  it('keeps only non-negative whole numbers in a depends_on array, numerals included', async () => {
     const [draft] = parseLlmSteps('[{"description":"a","depends_on":[0,"1",null,-1,1.5,{},2,true," 3 "]}]');
     expect(draft?.dependsOn).toEqual([0, 1, 2, 3]);
   });
@@ -90,12 +93,12 @@ describe('parseLlmSteps', () => {
     ['1.0', [1]],
     ['1.5', []],
     ['""', []],
-  ])('reads depends_on written as %s', (value, expected) => {
+  ])('reads depends_on written as %s', async (value, expected) => {
     const drafts = parseLlmSteps(`[{"description":"a"},{"description":"b"},{"description":"c","depends_on":${value}}]`);
     expect(drafts[2]?.dependsOn).toEqual(expected);
   });
 
-  it.each(['true', '{"0":1}', '"after the first"', '"step 1"'])('rejects depends_on written as %s', (value) => {
+  it.each(['true', '{"0":1}', '"after the first"', '"step 1"'])('rejects depends_on written as %s', async (value) => {
     const error = rejection(() => parseLlmSteps(`[{"description":"a"},{"description":"b","depends_on":${value}}]`));
     expect(error.code).toBe('PLAN_INVALID');
     expect(error.message).toContain('Failed to parse LLM output: step 2: "depends_on"');
@@ -114,76 +117,76 @@ describe('parseLlmSteps', () => {
     ['true', 0],
     ['[100]', 0],
     ['{"in":1}', 0],
-  ])('repairs estimated_tokens written as %s to %s', (value, expected) => {
+  ])('repairs estimated_tokens written as %s to %s', async (value, expected) => {
     expect(parseLlmSteps(`[{"description":"a","estimated_tokens":${value}}]`)[0]?.estimatedTokens).toBe(expected);
   });
 
-  it('keeps an array or object in an action field as written, for the action to judge', () => {
+  it('keeps an array or object in an action field as written, for the action to judge', async () => {
     const [, draft] = parseLlmSteps('[{"description":"a"},{"description":"b","command":["ls","-l"],"notes":{"why":"x"}}]');
     expect(draft?.fields).toEqual({ command: ['ls', '-l'], notes: { why: 'x' } });
   });
 
-  it('rejects a description that is not text, naming step and field', () => {
+  it('rejects a description that is not text, naming step and field', async () => {
     const error = rejection(() => parseLlmSteps('[{"description":"a"},{"description":{"text":"b"}}]'));
     expect(error.code).toBe('PLAN_INVALID');
     expect(error.message).toBe('Failed to parse LLM output: step 2: "description" must be text, not an object');
     expect(error.details).toEqual({ step: 2, field: 'description' });
   });
 
-  it('keeps a tier of an odd type as text that names no tier', () => {
+  it('keeps a tier of an odd type as text that names no tier', async () => {
     const drafts = parseLlmSteps(
       '[{"description":"a","tier":["read"]},{"description":"b","tier":{"level":"low"}},{"description":"c","tier":true}]',
     );
     expect(drafts.map((draft) => draft.tier)).toEqual(['["read"]', '{"level":"low"}', 'true']);
   });
 
-  it('rejects a nested input that is not an object', () => {
+  it('rejects a nested input that is not an object', async () => {
     const error = rejection(() => parseLlmSteps('[{"description":"a","input":"ls"}]'));
     expect(error.message).toContain('"input" must be an object');
     expect(error.details).toEqual({ step: 1, field: 'input' });
   });
 
-  it('keeps the nested input and unknown keys', () => {
+  it('keeps the nested input and unknown keys', async () => {
     const [draft] = parseLlmSteps('[{"description":"a","action":"shell","input":{"command":"ls"},"id":"s1","timeout":5}]');
     expect(draft?.input).toEqual({ command: 'ls' });
     expect(draft?.fields).toEqual({ id: 's1', timeout: 5 });
   });
 
-  it('unwraps a markdown-fenced array', () => {
+  it('unwraps a markdown-fenced array', async () => {
     const drafts = parseLlmSteps('```json\n[{"description":"a","action_type":"plan"}]\n```');
     expect(drafts).toHaveLength(1);
   });
 
-  it('ignores prose before and after the array', () => {
+  it('ignores prose before and after the array', async () => {
     const reply =
       'Sure! Here is the plan:\n\n```json\n[\n  {"description": "a", "action": "plan"},\n  {"description": "b", "action": "plan"}\n]\n```\n\nLet me know if you want changes.';
     expect(parseLlmSteps(reply).map((draft) => draft.description)).toEqual(['a', 'b']);
   });
 
-  it('rejects trailing prose that contains brackets', () => {
+  it('rejects trailing prose that contains brackets', async () => {
     const error = rejection(() => parseLlmSteps('[{"description":"a"}]\nNote: see [the docs] for details.'));
     expect(error.code).toBe('PLAN_INVALID');
     expect(error.message).toMatch(/^Failed to parse LLM output: /);
   });
 
-  it('rejects text that is not JSON', () => {
+  it('rejects text that is not JSON', async () => {
     const error = rejection(() => parseLlmSteps('I cannot help with that.'));
     expect(error.code).toBe('PLAN_INVALID');
     expect(error.message).toMatch(/^Failed to parse LLM output: /);
   });
 
-  it('rejects a top-level object', () => {
+  it('rejects a top-level object', async () => {
     const error = rejection(() => parseLlmSteps('{"steps": {"description": "a"}}'));
     expect(error.message).toBe('Failed to parse LLM output: expected a JSON array of step objects');
   });
 
-  it('rejects an element that is not an object', () => {
+  it('rejects an element that is not an object', async () => {
     const error = rejection(() => parseLlmSteps('[{"description":"a"}, "run ls"]'));
     expect(error.message).toBe('Failed to parse LLM output: step 2 is not an object');
     expect(error.details).toEqual({ step: 2 });
   });
 
-  it('rejects an empty plan', () => {
+  it('rejects an empty plan', async () => {
     for (const reply of ['[]', '```json\n[ ]\n```']) {
       const error = rejection(() => parseLlmSteps(reply));
       expect(error.code).toBe('PLAN_INVALID');
@@ -193,8 +196,8 @@ describe('parseLlmSteps', () => {
 });
 
 describe('planFromLlmText: actions and input', () => {
-  it('builds drafts from a basic two-step reply', () => {
-    const drafts = plan([
+  it('builds drafts from a basic two-step reply', async () => {
+    const drafts = await plan([
       { description: 'Find the config', action_type: 'research', query: 'where is the config?', tier: 'read' },
       { description: 'List files', action_type: 'shell', command: 'ls -la', depends_on: [0], estimated_tokens: 0 },
     ]);
@@ -206,32 +209,43 @@ describe('planFromLlmText: actions and input', () => {
         tier: 'read',
         input: { query: 'where is the config?' },
         estimatedTokens: 0,
+        commands: [],
+        required: { tier: 'read', reasons: [] },
       },
-      { description: 'List files', action: 'shell', dependsOn: [0], tier: 'execute', input: { command: 'ls -la' }, estimatedTokens: 0 },
+      {
+        description: 'List files',
+        action: 'shell',
+        dependsOn: [0],
+        tier: 'execute',
+        input: { command: 'ls -la' },
+        estimatedTokens: 0,
+        commands: ['ls -la'],
+        required: { tier: 'execute', reasons: [] },
+      },
     ]);
   });
 
-  it('prefers action over action_type', () => {
-    expect(plan([{ description: 'd', action: 'shell', action_type: 'research', command: 'ls' }])[0]?.action).toBe('shell');
+  it('prefers action over action_type', async () => {
+    expect((await plan([{ description: 'd', action: 'shell', action_type: 'research', command: 'ls' }]))[0]?.action).toBe('shell');
   });
 
-  it('lets the nested input win over flat duplicates', () => {
-    const [draft] = plan([{ description: 'd', action: 'shell', command: 'ls', input: { command: 'pwd', workdir: '/tmp' } }]);
+  it('lets the nested input win over flat duplicates', async () => {
+    const [draft] = await plan([{ description: 'd', action: 'shell', command: 'ls', input: { command: 'pwd', workdir: '/tmp' } }]);
     expect(draft?.input).toEqual({ command: 'pwd', workdir: '/tmp' });
   });
 
-  it('ignores flat keys the action does not declare', () => {
-    const [draft] = plan([{ description: 'd', action: 'shell', command: 'ls', query: 'stray', id: 's1', step: 1 }]);
+  it('ignores flat keys the action does not declare', async () => {
+    const [draft] = await plan([{ description: 'd', action: 'shell', command: 'ls', query: 'stray', id: 's1', step: 1 }]);
     expect(draft?.input).toEqual({ command: 'ls' });
   });
 
-  it('keeps a step without an action as a plan note of its description', () => {
-    const [draft] = plan([{ description: 'Think it over', command: 'ignored' }]);
+  it('keeps a step without an action as a plan note of its description', async () => {
+    const [draft] = await plan([{ description: 'Think it over', command: 'ignored' }]);
     expect(draft).toMatchObject({ action: 'plan', input: { output: 'Think it over' } });
   });
 
-  it('rejects an action the catalogue does not know with UNKNOWN_ACTION', () => {
-    const error = rejection(() =>
+  it('rejects an action the catalogue does not know with UNKNOWN_ACTION', async () => {
+    const error = await rejectionAsync(() =>
       plan([
         { description: 'a', action: 'plan', spec: 'x' },
         { description: 'Deploy it', action: 'deploy' },
@@ -244,21 +258,21 @@ describe('planFromLlmText: actions and input', () => {
     expect(error.details).toMatchObject({ step: 2, field: 'action', action: 'deploy' });
   });
 
-  it('rejects a step without a description', () => {
-    const error = rejection(() => plan([{ description: '   ', action: 'shell', command: 'ls' }]));
+  it('rejects a step without a description', async () => {
+    const error = await rejectionAsync(() => plan([{ description: '   ', action: 'shell', command: 'ls' }]));
     expect(error.code).toBe('PLAN_INVALID');
     expect(error.message).toContain('step 1');
     expect(error.message).toContain('description');
     expect(error.details).toMatchObject({ step: 1, field: 'description' });
   });
 
-  it('uses a plan step spec as its output', () => {
-    expect(plan([{ description: 'Outline', action: 'plan', spec: '1. do x' }])[0]?.input).toEqual({ output: '1. do x' });
-    expect(plan([{ description: 'Outline', action: 'plan', output: 'kept', spec: 'x' }])[0]?.input).toEqual({ output: 'kept' });
+  it('uses a plan step spec as its output', async () => {
+    expect((await plan([{ description: 'Outline', action: 'plan', spec: '1. do x' }]))[0]?.input).toEqual({ output: '1. do x' });
+    expect((await plan([{ description: 'Outline', action: 'plan', output: 'kept', spec: 'x' }]))[0]?.input).toEqual({ output: 'kept' });
   });
 
-  it("fills each action's main field from the description", () => {
-    const drafts = plan([
+  it("fills each action's main field from the description", async () => {
+    const drafts = await plan([
       { description: 'What is x?', action: 'research' },
       { description: 'Write x', action: 'implement', agent: 'default' },
       { description: 'src/x.ts', action: 'review' },
@@ -272,14 +286,14 @@ describe('planFromLlmText: actions and input', () => {
     ]);
   });
 
-  it('stores the input the catalogue normalised', () => {
-    expect(plan([{ description: 'd', action: 'shell', command: '  ls  ' }])[0]?.input).toEqual({ command: 'ls' });
+  it('stores the input the catalogue normalised', async () => {
+    expect((await plan([{ description: 'd', action: 'shell', command: '  ls  ' }]))[0]?.input).toEqual({ command: 'ls' });
   });
 });
 
 describe('planFromLlmText: plan-time checks', () => {
-  it('rejects an execute step with an empty command, naming the step', () => {
-    const error = rejection(() =>
+  it('rejects an execute step with an empty command, naming the step', async () => {
+    const error = await rejectionAsync(() =>
       plan([
         { description: 'a', action: 'plan', spec: 'x' },
         { description: 'Run it', action_type: 'execute', command: '' },
@@ -290,26 +304,28 @@ describe('planFromLlmText: plan-time checks', () => {
     expect(error.details).toMatchObject({ step: 2, index: 1, field: 'command' });
   });
 
-  it('rejects shell and test steps without a command', () => {
-    expect(rejection(() => plan([{ description: 's', action: 'shell', command: '   ' }])).details).toMatchObject({
+  it('rejects shell and test steps without a command', async () => {
+    expect((await rejectionAsync(() => plan([{ description: 's', action: 'shell', command: '   ' }]))).details).toMatchObject({
       step: 1,
       field: 'command',
     });
-    expect(rejection(() => plan([{ description: 't', action: 'test' }])).message).toContain('step 1 ("t"): command:');
+    expect((await rejectionAsync(() => plan([{ description: 't', action: 'test' }]))).message).toContain('step 1 ("t"): command:');
   });
 
-  it('rejects an execute binary outside the allowlist and exempts shell', () => {
-    const error = rejection(() => plan([{ description: 'Build', action: 'execute', command: 'make all' }], { allowlist: ['cargo', 'ls'] }));
+  it('rejects an execute binary outside the allowlist and exempts shell', async () => {
+    const error = await rejectionAsync(() =>
+      plan([{ description: 'Build', action: 'execute', command: 'make all' }], { allowlist: ['cargo', 'ls'] }),
+    );
     expect(error.code).toBe('PLAN_INVALID');
     expect(error.message).toContain('`make`');
     expect(error.message).toContain('not on the sandbox allowlist');
     expect(error.details).toMatchObject({ field: 'command' });
-    expect(plan([{ description: 'Build', action: 'shell', command: 'make all' }], { allowlist: ['ls'] })).toHaveLength(1);
-    expect(plan([{ description: 'Test', action: 'test', command: '/usr/bin/cargo test' }], { allowlist: ['cargo'] })).toHaveLength(1);
+    expect(await plan([{ description: 'Build', action: 'shell', command: 'make all' }], { allowlist: ['ls'] })).toHaveLength(1);
+    expect(await plan([{ description: 'Test', action: 'test', command: '/usr/bin/cargo test' }], { allowlist: ['cargo'] })).toHaveLength(1);
   });
 
-  it('rejects a pipeline in an execute step and suggests shell', () => {
-    const error = rejection(() => plan([{ description: 'Count', action: 'execute', command: 'ls | wc -l' }]));
+  it('rejects a pipeline in an execute step and suggests shell', async () => {
+    const error = await rejectionAsync(() => plan([{ description: 'Count', action: 'execute', command: 'ls | wc -l' }]));
     expect(error.code).toBe('PLAN_INVALID');
     expect(error.message).toContain('Shell metacharacter | not supported');
     expect(error.message).toContain('"shell"');
@@ -317,15 +333,15 @@ describe('planFromLlmText: plan-time checks', () => {
 
   it.each(['make || true', 'make && make install', 'cd x; ls', 'sleep 1 &', 'sort < f', 'echo `id`', 'echo $(id)'])(
     'rejects %s in a test step',
-    (command) => {
-      const error = rejection(() => plan([{ description: 'Check', action: 'test', command }]));
+    async (command) => {
+      const error = await rejectionAsync(() => plan([{ description: 'Check', action: 'test', command }]));
       expect(error.code).toBe('PLAN_INVALID');
       expect(error.message).toMatch(/command: Shell (metacharacter|substitution)/);
     },
   );
 
-  it('rejects an unregistered agent, listing the sorted roster', () => {
-    const error = rejection(() =>
+  it('rejects an unregistered agent, listing the sorted roster', async () => {
+    const error = await rejectionAsync(() =>
       plan([{ description: 'Write code', action_type: 'implement', spec: 'x', agent: 'ghost-agent' }], { agents: ['qwen', 'claude-code'] }),
     );
     expect(error.code).toBe('PLAN_INVALID');
@@ -335,21 +351,21 @@ describe('planFromLlmText: plan-time checks', () => {
     expect(error.details).toMatchObject({ step: 1, field: 'agent', problems: [expect.stringContaining('ghost-agent')] });
   });
 
-  it('accepts a registered agent, the default agent and no agent', () => {
+  it('accepts a registered agent, the default agent and no agent', async () => {
     const agents = ['claude-code', 'qwen'];
     for (const agent of ['qwen', 'default', undefined]) {
-      expect(plan([{ description: 'Write code', action: 'implement', spec: 'x', agent }], { agents })).toHaveLength(1);
+      expect(await plan([{ description: 'Write code', action: 'implement', spec: 'x', agent }], { agents })).toHaveLength(1);
     }
   });
 
-  it('skips agent checks when no roster is known', () => {
-    expect(plan([{ description: 'Write code', action: 'implement', agent: 'ghost-agent' }])[0]?.input).toMatchObject({
+  it('skips agent checks when no roster is known', async () => {
+    expect((await plan([{ description: 'Write code', action: 'implement', agent: 'ghost-agent' }]))[0]?.input).toMatchObject({
       agent: 'ghost-agent',
     });
   });
 
-  it('reports the first violating step only', () => {
-    const error = rejection(() =>
+  it('reports the first violating step only', async () => {
+    const error = await rejectionAsync(() =>
       plan([
         { description: 'ok', action: 'shell', command: 'ls' },
         { description: 'bad one', action: 'execute', command: 'a | b' },
@@ -359,8 +375,8 @@ describe('planFromLlmText: plan-time checks', () => {
     expect(error.details).toMatchObject({ step: 2 });
   });
 
-  it('lists every problem of the step in details', () => {
-    const error = rejection(() => plan([{ description: 'd', action: 'shell', input: { command: 5, extra: 'x' } }]));
+  it('lists every problem of the step in details', async () => {
+    const error = await rejectionAsync(() => plan([{ description: 'd', action: 'shell', input: { command: 5, extra: 'x' } }]));
     expect(error.message).toBe('step 1 ("d"): command: expected a string, got number');
     expect(error.details['problems']).toEqual([
       'command: expected a string, got number',
@@ -404,16 +420,19 @@ describe('planFromLlmText: tiers', () => {
     ['internet', 'external'],
     ['third-party', 'external'],
     ['API', 'external'],
-  ])('reads tier %j as %s', (tier, expected) => {
-    expect(plan([{ description: 'd', action: 'research', query: 'q', tier }])[0]?.tier).toBe(expected);
+  ])('reads tier %j as %s', async (tier, expected) => {
+    expect((await plan([{ description: 'd', action: 'research', query: 'q', tier }]))[0]?.tier).toBe(expected);
   });
 
-  it.each(['medium-high', 'yes', 'tier 3', 1, true, ['read'], { level: 'low' }])('raises the unknown tier %j to destructive', (tier) => {
-    expect(plan([{ description: 'd', action: 'research', query: 'q', tier }])[0]?.tier).toBe('destructive');
-  });
+  it.each(['medium-high', 'yes', 'tier 3', 1, true, ['read'], { level: 'low' }])(
+    'raises the unknown tier %j to destructive',
+    async (tier) => {
+      expect((await plan([{ description: 'd', action: 'research', query: 'q', tier }]))[0]?.tier).toBe('destructive');
+    },
+  );
 
-  it.each([null, undefined, '', '  '])("gives a step without a tier (%j) its action's own tier", (tier) => {
-    const drafts = plan([
+  it.each([null, undefined, '', '  '])("gives a step without a tier (%j) its action's own tier", async (tier) => {
+    const drafts = await plan([
       { description: 'a', action: 'research', tier },
       { description: 'b', action: 'implement', spec: 'x', tier },
       { description: 'c', action: 'shell', command: 'ls', tier },
@@ -421,22 +440,22 @@ describe('planFromLlmText: tiers', () => {
     expect(drafts.map((draft) => draft.tier)).toEqual(['read', 'write', 'execute']);
   });
 
-  it('keeps an external notify step external: the planner said so', () => {
-    expect(plan([{ description: 'Tell me', action: 'notify', tier: 'external' }])[0]?.tier).toBe('external');
+  it('keeps an external notify step external: the planner said so', async () => {
+    expect((await plan([{ description: 'Tell me', action: 'notify', tier: 'external' }]))[0]?.tier).toBe('external');
   });
 });
 
 describe('planFromLlmText: dependencies', () => {
-  it('repairs cyclic dependencies into a DAG', () => {
-    const drafts = plan([
+  it('repairs cyclic dependencies into a DAG', async () => {
+    const drafts = await plan([
       { description: 'a', action: 'research', depends_on: [1] },
       { description: 'b', action: 'research', depends_on: [0] },
     ]);
     expect(drafts.map((draft) => draft.dependsOn)).toEqual([[], [0]]);
   });
 
-  it('drops self, forward and out-of-range dependencies and duplicates', () => {
-    const drafts = plan([
+  it('drops self, forward and out-of-range dependencies and duplicates', async () => {
+    const drafts = await plan([
       { description: 'a', action: 'research', depends_on: [0] },
       { description: 'b', action: 'research', depends_on: [0, 0, 5, 1] },
       { description: 'c', action: 'research', depends_on: [1, 0, 1, 2] },
@@ -444,8 +463,8 @@ describe('planFromLlmText: dependencies', () => {
     expect(drafts.map((draft) => draft.dependsOn)).toEqual([[], [0], [1, 0]]);
   });
 
-  it('chains a flat plan sequentially', () => {
-    const drafts = plan([
+  it('chains a flat plan sequentially', async () => {
+    const drafts = await plan([
       { description: 'a', action: 'research' },
       { description: 'b', action: 'plan', spec: 'x' },
       { description: 'c', action: 'shell', command: 'ls' },
@@ -453,8 +472,8 @@ describe('planFromLlmText: dependencies', () => {
     expect(drafts.map((draft) => draft.dependsOn)).toEqual([[], [0], [1]]);
   });
 
-  it('links only steps that consume prior output when some dependencies exist', () => {
-    const drafts = plan([
+  it('links only steps that consume prior output when some dependencies exist', async () => {
+    const drafts = await plan([
       { description: 'a', action: 'research' },
       { description: 'b', action: 'research' },
       { description: 'c', action: 'shell', command: 'ls', depends_on: [0] },
@@ -465,8 +484,8 @@ describe('planFromLlmText: dependencies', () => {
     expect(drafts.map((draft) => draft.dependsOn)).toEqual([[], [], [0], [2], [], [4]]);
   });
 
-  it('repairs the worked example of the seed into a chain', () => {
-    const drafts = plan([
+  it('repairs the worked example of the seed into a chain', async () => {
+    const drafts = await plan([
       { description: 'Plan it', action: 'plan', spec: 'x', depends_on: [1] },
       { description: 'Build it', action: 'implement', spec: 'y', depends_on: [0, 2] },
       { description: 'Test it', action: 'test', command: 'npm test', depends_on: [2] },
@@ -474,13 +493,13 @@ describe('planFromLlmText: dependencies', () => {
     expect(drafts.map((draft) => draft.dependsOn)).toEqual([[], [0], [1]]);
   });
 
-  it('leaves a single step alone', () => {
-    expect(plan([{ description: 'a', action: 'shell', command: 'ls' }])[0]?.dependsOn).toEqual([]);
+  it('leaves a single step alone', async () => {
+    expect((await plan([{ description: 'a', action: 'shell', command: 'ls' }]))[0]?.dependsOn).toEqual([]);
   });
 });
 
 describe('planFromLlmText: a messy realistic reply', () => {
-  it('repairs fences, prose, nulls, bare integers and numbers in text fields', () => {
+  it('repairs fences, prose, nulls, bare integers and numbers in text fields', async () => {
     const reply = [
       "I'll break this into three steps.",
       '',
@@ -494,7 +513,7 @@ describe('planFromLlmText: a messy realistic reply', () => {
       '',
       'Step 3 tells you how it went.',
     ].join('\n');
-    const drafts = planFromLlmText(reply, testCatalogue({ allowlist: ['npm', 'node'] }));
+    const drafts = await planFromLlmText(reply, testCatalogue({ allowlist: ['npm', 'node'] }));
     expect(drafts).toEqual([
       {
         description: 'Check the Node version',
@@ -503,6 +522,8 @@ describe('planFromLlmText: a messy realistic reply', () => {
         tier: 'read',
         input: { command: 'node --version' },
         estimatedTokens: 0,
+        commands: ['node --version'],
+        required: { tier: 'execute', reasons: [] },
       },
       {
         description: 'Run the test suite',
@@ -511,6 +532,8 @@ describe('planFromLlmText: a messy realistic reply', () => {
         tier: 'execute',
         input: { command: 'npm test' },
         estimatedTokens: 0,
+        commands: ['npm test'],
+        required: { tier: 'execute', reasons: [] },
       },
       {
         description: 'Report the result',
@@ -519,13 +542,15 @@ describe('planFromLlmText: a messy realistic reply', () => {
         tier: 'external',
         input: { channel: '1', message: 'Report the result' },
         estimatedTokens: 0,
+        commands: [],
+        required: { tier: 'read', reasons: [] },
       },
     ]);
   });
 });
 
 describe('planFromLlmText: numbers written as text and other cosmetic slips', () => {
-  it('repairs string numbers, fractional and negative estimates and odd extra fields into a valid plan', () => {
+  it('repairs string numbers, fractional and negative estimates and odd extra fields into a valid plan', async () => {
     const reply = [
       'Here you go:',
       '```json',
@@ -558,7 +583,7 @@ describe('planFromLlmText: numbers written as text and other cosmetic slips', ()
       ]),
       '```',
     ].join('\n');
-    const drafts = planFromLlmText(reply, testCatalogue());
+    const drafts = await planFromLlmText(reply, testCatalogue());
     expect(drafts.map((draft) => [draft.action, draft.dependsOn, draft.estimatedTokens, draft.tier])).toEqual([
       ['research', [], 250, 'read'],
       ['plan', [0], 121, 'read'],
@@ -568,8 +593,8 @@ describe('planFromLlmText: numbers written as text and other cosmetic slips', ()
     expect(drafts[2]?.input).toEqual({ command: 'ls dist' });
   });
 
-  it('still refuses a step without a description', () => {
-    const error = rejection(() =>
+  it('still refuses a step without a description', async () => {
+    const error = await rejectionAsync(() =>
       plan([
         { description: 'a', action: 'research' },
         { action: 'shell', command: 'ls', estimated_tokens: '5' },
@@ -579,8 +604,8 @@ describe('planFromLlmText: numbers written as text and other cosmetic slips', ()
     expect(error.details).toMatchObject({ step: 2, field: 'description' });
   });
 
-  it('refuses an array in a field the action declares, naming step and field', () => {
-    const error = rejection(() => plan([{ description: 'a', action: 'shell', command: ['ls', '-l'] }]));
+  it('refuses an array in a field the action declares, naming step and field', async () => {
+    const error = await rejectionAsync(() => plan([{ description: 'a', action: 'shell', command: ['ls', '-l'] }]));
     expect(error.code).toBe('PLAN_INVALID');
     expect(error.message).toMatch(/^step 1 \("a"\): command: /);
     expect(error.details).toMatchObject({ step: 1, field: 'command' });
@@ -588,9 +613,9 @@ describe('planFromLlmText: numbers written as text and other cosmetic slips', ()
 });
 
 describe('finalizeDrafts', () => {
-  it('gives every step a fresh id and turns indices into ids', () => {
+  it('gives every step a fresh id and turns indices into ids', async () => {
     let next = 0;
-    const drafts = plan([
+    const drafts = await plan([
       { description: 'a', action: 'research' },
       { description: 'b', action: 'shell', command: 'ls' },
       { description: 'c', action: 'review', depends_on: [0, 1] },
@@ -609,11 +634,13 @@ describe('finalizeDrafts', () => {
       tier: 'execute',
       input: { command: 'ls' },
       estimatedTokens: 0,
+      commands: ['ls'],
+      tierReasons: [],
     });
   });
 
-  it('uses a new id on every call', () => {
-    const drafts = plan([{ description: 'a', action: 'research' }]);
+  it('uses a new id on every call', async () => {
+    const drafts = await plan([{ description: 'a', action: 'research' }]);
     const first = finalizeDrafts(drafts, () => crypto.randomUUID());
     const second = finalizeDrafts(drafts, () => crypto.randomUUID());
     expect(first[0]?.id).toMatch(/^[0-9a-f-]{36}$/);

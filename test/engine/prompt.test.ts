@@ -33,10 +33,14 @@ function catalogue(names: string[] = NAMES, agents: string[] = []): ActionCatalo
     has: (name) => names.includes(name),
     info: (name) => infos.find((entry) => entry.name === name),
     list: () => infos,
-    checkInput: (_action, input) => ({ ok: true, input }),
-    commands: () => [],
-    contextLines: () => (agents.length > 0 ? [`Agents for implement steps (agent MUST be exactly one of these): ${agents.join(', ')}`] : []),
-    requiredTier: (name) => ({ tier: infos.find((entry) => entry.name === name)?.tier ?? 'destructive', reasons: [] }),
+    checkInput: async (action, input) => ({
+      ok: true,
+      input,
+      commands: [],
+      required: { tier: infos.find((entry) => entry.name === action)?.tier ?? 'destructive', reasons: [] },
+    }),
+    contextLines: () =>
+      agents.length > 0 ? [`Agents for implement steps (agent MUST be exactly one of these): ${agents.join(', ')}`] : [],
   };
 }
 
@@ -48,14 +52,14 @@ const repair = {
 };
 
 describe('buildDecomposePrompt', () => {
-  it('names every action in double quotes and demands JSON only', () => {
+  it('names every action in double quotes and demands JSON only', async () => {
     const { systemPrompt } = buildDecomposePrompt('do x', { catalogue: catalogue() });
     for (const name of NAMES) expect(systemPrompt).toContain(`"${name}"`);
     expect(systemPrompt).toContain('ONLY valid JSON');
     expect(systemPrompt.endsWith('Return ONLY valid JSON (an array of objects). No markdown.')).toBe(true);
   });
 
-  it('describes each action with its description, default tier and input fields', () => {
+  it('describes each action with its description, default tier and input fields', async () => {
     const { systemPrompt } = buildDecomposePrompt('do x', { catalogue: catalogue() });
     expect(systemPrompt).toContain(
       '- "shell": Does shell things. Default tier: read. Input: command (string, required) — what shell works on; level (integer | null, one of 1, 2)',
@@ -63,7 +67,7 @@ describe('buildDecomposePrompt', () => {
     expect(systemPrompt).toContain('"implement": Does implement things. Default tier: write.');
   });
 
-  it('explains the step fields, the tiers and the planning rules', () => {
+  it('explains the step fields, the tiers and the planning rules', async () => {
     const { systemPrompt } = buildDecomposePrompt('do x', { catalogue: catalogue() });
     for (const field of ['"description"', '"action"', '"input"', '"depends_on"', '"tier"', '"estimated_tokens"', '0-based']) {
       expect(systemPrompt).toContain(field);
@@ -77,19 +81,19 @@ describe('buildDecomposePrompt', () => {
     expect(systemPrompt).toContain('minimal');
   });
 
-  it('leaves out rules for actions that are not loaded', () => {
+  it('leaves out rules for actions that are not loaded', async () => {
     const { systemPrompt } = buildDecomposePrompt('do x', { catalogue: catalogue(['research', 'plan']) });
     expect(systemPrompt).not.toContain('Prefer "shell"');
     expect(systemPrompt).not.toContain('"notify"');
     expect(systemPrompt).toContain('ONLY valid JSON');
   });
 
-  it('puts the quoted request alone in the user message when there is no context', () => {
+  it('puts the quoted request alone in the user message when there is no context', async () => {
     const { userMessage } = buildDecomposePrompt('Build the docs', { catalogue: catalogue(), facts: [], allowlist: [] });
     expect(userMessage).toBe('Decompose this request into steps:\n\n"Build the docs"');
   });
 
-  it('adds facts, sandbox binaries and agents in that order', () => {
+  it('adds facts, sandbox binaries and agents in that order', async () => {
     const { userMessage } = buildDecomposePrompt('Build the docs', {
       catalogue: catalogue(NAMES, ['claude-code', 'qwen']),
       facts: ['package.json defines "npm run docs"', '  ', 'docs live in docs/'],
@@ -114,7 +118,7 @@ describe('buildDecomposePrompt', () => {
 });
 
 describe('buildRepairPrompt', () => {
-  it('states the repair rules and demands JSON only', () => {
+  it('states the repair rules and demands JSON only', async () => {
     const { systemPrompt } = buildRepairPrompt(repair, { catalogue: catalogue() });
     expect(systemPrompt).toContain('ONLY valid JSON');
     expect(systemPrompt).toContain('Do not redo work that already succeeded');
@@ -125,7 +129,7 @@ describe('buildRepairPrompt', () => {
     for (const name of NAMES) expect(systemPrompt).toContain(`"${name}"`);
   });
 
-  it('says nothing succeeded yet when no step completed', () => {
+  it('says nothing succeeded yet when no step completed', async () => {
     const { userMessage } = buildRepairPrompt(repair, { catalogue: catalogue() });
     expect(userMessage).toBe(
       [
@@ -140,7 +144,7 @@ describe('buildRepairPrompt', () => {
     );
   });
 
-  it('recaps completed steps with indented stdout, or (no stdout)', () => {
+  it('recaps completed steps with indented stdout, or (no stdout)', async () => {
     const { userMessage } = buildRepairPrompt(
       {
         ...repair,
@@ -158,10 +162,10 @@ describe('buildRepairPrompt', () => {
     expect(userMessage).toContain('Agents for implement steps (agent MUST be exactly one of these): qwen');
   });
 
-  it('feeds its reply through the same pipeline as the first plan', () => {
+  it('feeds its reply through the same pipeline as the first plan', async () => {
     const reply =
       '```json\n[{"description":"Try another tool","action":"shell","command":"mutool draw a.pdf"},{"description":"Tell the user","action":"notify","tier":"external"}]\n```';
-    const drafts = planFromLlmText(reply, catalogue());
+    const drafts = await planFromLlmText(reply, catalogue());
     expect(drafts.map((draft) => [draft.action, draft.dependsOn, draft.tier])).toEqual([
       ['shell', [], 'read'],
       ['notify', [0], 'external'],
@@ -170,18 +174,18 @@ describe('buildRepairPrompt', () => {
 });
 
 describe('recapExcerpt', () => {
-  it('trims short output and keeps it whole', () => {
+  it('trims short output and keeps it whole', async () => {
     expect(recapExcerpt('  hello\n')).toBe('hello');
     expect(recapExcerpt('x'.repeat(1500))).toBe('x'.repeat(1500));
   });
 
-  it('cuts long output to 1,500 characters with a marker', () => {
+  it('cuts long output to 1,500 characters with a marker', async () => {
     expect(recapExcerpt(`${'y'.repeat(1501)}\n`)).toBe(`${'y'.repeat(1500)}\n…[truncated]`);
   });
 });
 
 describe('stepDraftJsonSchema', () => {
-  it('describes an array of step drafts over the loaded actions', () => {
+  it('describes an array of step drafts over the loaded actions', async () => {
     const schema = stepDraftJsonSchema(catalogue());
     expect(schema).toMatchObject({
       type: 'array',
@@ -199,7 +203,7 @@ describe('stepDraftJsonSchema', () => {
     });
   });
 
-  it("attaches each action's input schema without its $schema key", () => {
+  it("attaches each action's input schema without its $schema key", async () => {
     const schema = stepDraftJsonSchema(catalogue(['shell']));
     const rule = {
       if: { properties: { action: { const: 'shell' } } },

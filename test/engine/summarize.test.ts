@@ -4,11 +4,27 @@ import type { Phase, Step, StepRun, Task, Tier } from '../../src/engine/model.js
 import { formatPlanForApproval, summarizeTask } from '../../src/engine/summarize.js';
 import { firstLineSummary } from '../../src/engine/text.js';
 import { testCatalogue } from '../helpers/catalogue.js';
+import { finalizeDrafts } from '../../src/engine/decompose/finalize.js';
+import { withTierFloor } from '../../src/engine/decompose/tier-floor.js';
 
 const TASK_ID = '0f8c2a52-7a3e-4c1b-9d55-1f2e3a4b5c6d';
 
 function step(id: string, description: string, dependsOn: string[] = [], tier: Tier = 'read'): Step {
   return { id, action: 'plan', description, dependsOn, tier, input: {}, estimatedTokens: 0 };
+}
+
+/** Steps as the plan path stores them: with the command lines and tier reasons the catalogue gave. */
+async function checked(steps: Step[]): Promise<Step[]> {
+  const catalogue = testCatalogue();
+  return Promise.all(
+    steps.map(async (s) => {
+      const check = await catalogue.checkInput(s.action, s.input);
+      if (!check.ok) return s;
+      const draft = { ...s, dependsOn: [], commands: check.commands, required: check.required };
+      const [final] = finalizeDrafts(withTierFloor([draft]), () => s.id);
+      return { ...s, tier: final?.tier ?? s.tier, commands: final?.commands ?? [], tierReasons: final?.tierReasons ?? [] };
+    }),
+  );
 }
 
 function done(summary: string, stdout = ''): StepRun {
@@ -40,7 +56,7 @@ function summary(task: Task): string {
 }
 
 function plan(task: Task): string {
-  return formatPlanForApproval(task, TaskGraph.from(task.steps), testCatalogue());
+  return formatPlanForApproval(task, TaskGraph.from(task.steps));
 }
 
 /** The seed's test_steps(): research then execute, the second after the first. */
@@ -77,20 +93,23 @@ describe('formatPlanForApproval', () => {
     expect(text).toContain('  4. Write file\n');
   });
 
-  it('shows the command lines the catalogue names for a step, and why the commands raised its tier', () => {
+  it('shows the command lines the catalogue names for a step, and why the commands raised its tier', async () => {
     const shell = (id: string, command: string, tier: Tier): Step => ({
       ...step(id, `Run ${id}`, [], tier),
       action: 'shell',
       input: { command },
     });
     const text = plan(
-      makeTask('awaiting_approval', [
-        shell('a', 'rm -rf build', 'destructive'),
-        shell('b', 'echo hi', 'destructive'),
-        shell('c', 'rm -rf tmp && curl -s https://example.com', 'external'),
-        shell('d', 'rm -rf x', 'external'),
-        { ...step('e', 'Note', [], 'read'), input: { command: 'not a command of the plan action' } },
-      ]),
+      makeTask(
+        'awaiting_approval',
+        await checked([
+          shell('a', 'rm -rf build', 'destructive'),
+          shell('b', 'echo hi', 'destructive'),
+          shell('c', 'rm -rf tmp && curl -s https://example.com', 'external'),
+          shell('d', 'rm -rf x', 'external'),
+          { ...step('e', 'Note', [], 'read'), input: { command: 'not a command of the plan action' } },
+        ]),
+      ),
     );
     expect(text).toContain('  1. Run a (destructive — extra confirmation; raised: rm -r deletes recursively)\n     shell: rm -rf build\n');
     expect(text).toContain('  2. Run b (destructive — extra confirmation)\n     shell: echo hi\n');
@@ -298,16 +317,16 @@ describe('the report of a huge task', () => {
 });
 
 describe('the plan text shows what will run', () => {
-  it('adds the command under a step, one line, clipped at 200 chars', () => {
-    const steps: Step[] = [
+  it('adds the command under a step, one line, clipped at 200 chars', async () => {
+    const steps: Step[] = await checked([
       { ...step('s1', 'Clean temp files'), action: 'shell', input: { command: 'rm -rf ./tmp' } },
       { ...step('s2', 'Long one'), action: 'shell', input: { command: `echo ${'x'.repeat(300)}` } },
       { ...step('s3', 'Two lines'), action: 'shell', input: { command: 'echo a\necho b' } },
       step('s4', 'No command'),
-    ];
+    ]);
     const lines = plan(makeTask('awaiting_approval', steps)).split('\n');
     expect(lines.slice(3, 10)).toEqual([
-      '  1. Clean temp files',
+      '  1. Clean temp files (destructive — extra confirmation; raised: rm -r deletes recursively)',
       '     shell: rm -rf ./tmp',
       '  2. Long one',
       `     shell: echo ${'x'.repeat(194)}…`,

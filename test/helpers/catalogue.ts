@@ -50,15 +50,15 @@ export function testCatalogue(options: { allowlist?: string[]; agents?: string[]
     has: (name) => byName.has(name),
     info: (name) => byName.get(name)?.info,
     list: () => ACTIONS.map((entry) => entry.info),
-    checkInput: (name, input) => {
+    checkInput: async (name, input) => {
       const entry = byName.get(name);
       if (!entry) return { ok: false, problems: [`action: unknown action ${name}`] };
       return checkInput(entry, input, options);
     },
-    commands: (name, input) => commandsOf(name, input),
     contextLines: () =>
-      options.agents && options.agents.length > 0 ? [`Agents for implement steps (agent MUST be exactly one of these): ${options.agents.join(', ')}`] : [],
-    requiredTier: (name, input) => commandTier(commandsOf(name, input), byName.get(name)?.info.tier ?? 'destructive'),
+      options.agents && options.agents.length > 0
+        ? [`Agents for implement steps (agent MUST be exactly one of these): ${options.agents.join(', ')}`]
+        : [],
   };
 }
 
@@ -85,7 +85,9 @@ function checkInput(entry: TestAction, input: Record<string, unknown>, options: 
   const command = String(checked['command']);
   if (name === 'execute' || name === 'test') problems.push(...argvProblems(command, options.allowlist ?? []));
   if (name === 'implement') problems.push(...agentProblems(checked['agent'], options.agents ?? []));
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, input: checked };
+  if (problems.length > 0) return { ok: false, problems };
+  const commands = commandsOf(name, checked);
+  return { ok: true, input: checked, commands, required: commandTier(commands, entry.info.tier) };
 }
 
 function argvProblems(command: string, allowlist: string[]): string[] {
@@ -105,6 +107,17 @@ function agentProblems(agent: unknown, roster: string[]): string[] {
   const name = typeof agent === 'string' ? agent.trim() : '';
   if (roster.length === 0 || name === '' || name === 'default' || roster.includes(name)) return [];
   return [`agent: delegates to agent \`${name}\` which is not registered. Available agents: ${[...roster].sort().join(', ')}`];
+}
+
+/** The OrchestrateError an async call rejects with (fails the test when it resolves or rejects with something else). */
+export async function rejectionAsync(run: () => Promise<unknown>): Promise<OrchestrateError> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof OrchestrateError) return error;
+    throw error;
+  }
+  throw new Error('expected an OrchestrateError');
 }
 
 /** The OrchestrateError a call throws (fails the test when it throws nothing or something else). */

@@ -25,7 +25,15 @@ afterEach(async () => {
 const silent = pino({ level: 'silent' });
 
 function plugin(name: string, extra: Partial<ActionPlugin<unknown>> = {}): ActionPlugin<unknown> {
-  return { apiVersion: 1, name, description: `The ${name} action.`, tier: 'read', input: { type: 'object' }, run: async () => ({ summary: 'ok' }), ...extra };
+  return {
+    apiVersion: 1,
+    name,
+    description: `The ${name} action.`,
+    tier: 'read',
+    input: { type: 'object' },
+    run: async () => ({ summary: 'ok' }),
+    ...extra,
+  };
 }
 
 describe('plugin options at start-up', () => {
@@ -45,7 +53,10 @@ describe('plugin options at start-up', () => {
       options: { type: 'object', properties: { retries: { type: 'integer', minimum: 0 } }, additionalProperties: false },
     });
     const make = (options: Record<string, unknown>) =>
-      createApp(testConfig(join(dir, `${Math.random()}.db`), { pluginOptions: { limited: options } }), { logger: silent, plugins: [limited] });
+      createApp(testConfig(join(dir, `${Math.random()}.db`), { pluginOptions: { limited: options } }), {
+        logger: silent,
+        plugins: [limited],
+      });
     const good = make({ retries: 2 });
     cleanups.push(() => good.close());
     expect(() => make({ retries: -1 })).toThrow(/plugins\.limited\.retries/);

@@ -35,20 +35,24 @@ function registry(options: Partial<RegistryOptions> = {}): PluginRegistry {
   );
 }
 
-describe('PluginRegistry.commands', () => {
-  it('asks the plugin for the command lines of a step', () => {
-    const catalogue = registry();
-    expect(catalogue.commands('shell', { command: '  ls | wc -l ' })).toEqual(['ls | wc -l']);
-    expect(catalogue.commands('execute', { command: 'node build.js' })).toEqual(['node build.js']);
-    expect(catalogue.commands('test', { command: 'npm test' })).toEqual(['npm test']);
-    expect(catalogue.commands('deployer', { target: 'web1' })).toEqual(['rsync -a dist/ web1:/srv/app', 'echo deployed']);
+describe('PluginRegistry.checkInput: command lines', () => {
+  const commandsOf = async (action: string, input: Record<string, unknown>) => {
+    const result = await registry().checkInput(action, input);
+    return result.ok ? result.commands : result.problems;
+  };
+
+  it('asks the plugin for the command lines of a step', async () => {
+    expect(await commandsOf('shell', { command: '  ls | wc -l ' })).toEqual(['ls | wc -l']);
+    expect(await commandsOf('execute', { command: 'node build.js' })).toEqual(['node build.js']);
+    expect(await commandsOf('test', { command: 'npm test' })).toEqual(['npm test']);
+    expect(await commandsOf('deployer', { target: 'web1' })).toEqual(['rsync -a dist/ web1:/srv/app', 'echo deployed']);
   });
 
-  it('lists none for actions without the hook, and none when the hook throws', () => {
-    const catalogue = registry();
-    expect(catalogue.commands('research', { query: 'rm -rf /' })).toEqual([]);
-    expect(catalogue.commands('broken', {})).toEqual([]);
-    expect(catalogue.commands('missing', {})).toEqual([]);
+  it('lists none for actions without the hook, and none when the hook throws (the tier then says why)', async () => {
+    expect(await commandsOf('research', { query: 'rm -rf /' })).toEqual([]);
+    const broken = await registry().checkInput('broken', {});
+    expect(broken).toMatchObject({ ok: true, commands: [], required: { tier: 'destructive' } });
+    expect(await registry().checkInput('missing', {})).toMatchObject({ ok: false });
   });
 });
 
@@ -87,22 +91,22 @@ describe('PluginRegistry.checkInput: forbidden binaries in shell lines', () => {
 
   it.each([`sh -c 'dd if=/dev/zero of=x'`, 'echo hi && dd if=/dev/zero of=x', 'echo $(mkfs /dev/sda)', 'sudo reboot'])(
     'refuses %j',
-    (command) => {
-      const result = registry({ forbidden }).checkInput('shell', { command });
+    async (command) => {
+      const result = await registry({ forbidden }).checkInput('shell', { command });
       expect(result.ok).toBe(false);
       expect(!result.ok && result.problems[0]).toMatch(/^command: runs `(dd|mkfs|reboot)`, which `exec.forbidden` forbids in every step/);
     },
   );
 
-  it('accepts lines that only mention a forbidden name, and anything when nothing is forbidden', () => {
-    expect(registry({ forbidden }).checkInput('shell', { command: 'echo dd && grep mkfs notes.txt' }).ok).toBe(true);
-    expect(registry().checkInput('shell', { command: 'dd if=/dev/zero of=x' }).ok).toBe(true);
+  it('accepts lines that only mention a forbidden name, and anything when nothing is forbidden', async () => {
+    expect((await registry({ forbidden }).checkInput('shell', { command: 'echo dd && grep mkfs notes.txt' })).ok).toBe(true);
+    expect((await registry().checkInput('shell', { command: 'dd if=/dev/zero of=x' })).ok).toBe(true);
   });
 
-  it('refuses a line nested too deeply to check', () => {
+  it('refuses a line nested too deeply to check', async () => {
     let command = 'ls';
     for (let i = 0; i < 10; i += 1) command = `sh -c ${JSON.stringify(command)}`;
-    const result = registry({ forbidden }).checkInput('shell', { command });
+    const result = await registry({ forbidden }).checkInput('shell', { command });
     expect(!result.ok && result.problems[0]).toMatch(/^command: could not be checked for forbidden binaries/);
   });
 });

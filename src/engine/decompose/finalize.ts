@@ -13,5 +13,8 @@ export function finalizeDrafts(drafts: PlannedDraft[], nextId: () => string): St
     tier: draft.tier,
     input: { ...draft.input },
     estimatedTokens: draft.estimatedTokens,
+    commands: draft.commands,
+    // Why the commands set the tier, when they did (the plan text shows it).
+    tierReasons: draft.required.tier === draft.tier ? draft.required.reasons : [],
   }));
 }

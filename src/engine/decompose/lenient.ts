@@ -14,14 +14,17 @@ import type { PlanOptions, PlannedDraft } from './types.js';
  * Allowlist and agent-roster checks happen in `catalogue.checkInput` (the plugins own them);
  * `options` is accepted so callers can hand the same options to prompting and parsing.
  */
-export function planFromLlmText(text: string, catalogue: ActionCatalogue, _options: PlanOptions = {}): PlannedDraft[] {
-  const drafts = parseLlmSteps(text).map((raw, index) => planStep(raw, index + 1, catalogue));
+export async function planFromLlmText(text: string, catalogue: ActionCatalogue, _options: PlanOptions = {}): Promise<PlannedDraft[]> {
+  const raws = parseLlmSteps(text);
+  const drafts: PlannedDraft[] = [];
+  // In order, so the error names the first step that cannot run.
+  for (const [index, raw] of raws.entries()) drafts.push(await planStep(raw, index + 1, catalogue));
   sanitizeDependencies(drafts);
   applySequentialFallback(drafts, catalogue);
   return drafts;
 }
 
-function planStep(raw: RawDraft, step: number, catalogue: ActionCatalogue): PlannedDraft {
+async function planStep(raw: RawDraft, step: number, catalogue: ActionCatalogue): Promise<PlannedDraft> {
   const description = raw.description?.trim() ?? '';
   if (!description) {
     throw stepError('PLAN_INVALID', step, '', 'description: must not be empty', { field: 'description' });
@@ -30,7 +33,8 @@ function planStep(raw: RawDraft, step: number, catalogue: ActionCatalogue): Plan
   // A step without an action still says what it is about: the action that takes such steps keeps it.
   const untyped = named === undefined ? catalogue.list().find((candidate) => candidate.planner.untypedStepField !== undefined) : undefined;
   const action = named ?? untyped?.name;
-  if (action === undefined) throw stepError('PLAN_INVALID', step, description, 'action: missing; name one of the available actions', { field: 'action' });
+  if (action === undefined)
+    throw stepError('PLAN_INVALID', step, description, 'action: missing; name one of the available actions', { field: 'action' });
   const info = catalogue.info(action);
   if (!info) throw unknownActionError(catalogue, step, description, action);
   const field = untyped?.planner.untypedStepField;
@@ -40,7 +44,7 @@ function planStep(raw: RawDraft, step: number, catalogue: ActionCatalogue): Plan
     action,
     dependsOn: raw.dependsOn,
     tier: llmTier(raw.tier, info),
-    input: checkedInput(catalogue, action, input, step, description),
+    ...(await checkedInput(catalogue, action, input, step, description)),
     estimatedTokens: raw.estimatedTokens,
   };
 }
@@ -147,15 +151,15 @@ export function gatherInput(
 }
 
 /** Runs the action's plan-time checks and returns the input they normalised. */
-export function checkedInput(
+export async function checkedInput(
   catalogue: ActionCatalogue,
   action: string,
   input: Record<string, unknown>,
   step: number,
   description: string,
-): Record<string, unknown> {
-  const result = catalogue.checkInput(action, input);
-  if (result.ok) return result.input;
+): Promise<Pick<PlannedDraft, 'input' | 'commands' | 'required'>> {
+  const result = await catalogue.checkInput(action, input);
+  if (result.ok) return { input: result.input, commands: result.commands, required: result.required };
   const first = result.problems[0] ?? 'input: not valid';
   const colon = first.indexOf(':');
   const field = colon > 0 ? first.slice(0, colon).trim() : 'input';

@@ -12,14 +12,17 @@ import type { PlannedDraft } from './types.js';
 
 type Fail = (field: string, text: string) => OrchestrateError;
 
-export function validateHostDrafts(drafts: unknown[], catalogue: ActionCatalogue): PlannedDraft[] {
+export async function validateHostDrafts(drafts: unknown[], catalogue: ActionCatalogue): Promise<PlannedDraft[]> {
   if (drafts.length === 0) {
     throw new OrchestrateError('PLAN_INVALID', 'Empty plan — send at least one step', { details: { field: 'steps' } });
   }
-  return drafts.map((draft, index) => validateDraft(draft, index, drafts.length, catalogue));
+  const valid: PlannedDraft[] = [];
+  // In order, so the error names the first step that is wrong.
+  for (const [index, draft] of drafts.entries()) valid.push(await validateDraft(draft, index, drafts.length, catalogue));
+  return valid;
 }
 
-function validateDraft(draft: unknown, index: number, count: number, catalogue: ActionCatalogue): PlannedDraft {
+async function validateDraft(draft: unknown, index: number, count: number, catalogue: ActionCatalogue): Promise<PlannedDraft> {
   const step = index + 1;
   if (!isRecord(draft)) {
     throw stepError('PLAN_INVALID', step, '', 'must be an object with "description" and "action"', { field: 'step' });
@@ -36,14 +39,7 @@ function validateDraft(draft: unknown, index: number, count: number, catalogue: 
   const tier = hostTier(draft['tier'], info.tier, fail);
   const estimatedTokens = tokens(draft['estimated_tokens'], fail);
   const input = gatherInput(info, description, flatFields(draft), nestedInput(draft['input'], fail));
-  return {
-    description,
-    action,
-    dependsOn,
-    tier,
-    input: checkedInput(catalogue, action, input, step, description),
-    estimatedTokens,
-  };
+  return { description, action, dependsOn, tier, ...(await checkedInput(catalogue, action, input, step, description)), estimatedTokens };
 }
 
 function actionName(value: unknown, fail: Fail): string {

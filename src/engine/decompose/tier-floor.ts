@@ -1,4 +1,3 @@
-import type { ActionCatalogue } from '../catalogue.js';
 import { TIERS, type Tier } from '../model.js';
 import type { PlannedDraft } from './types.js';
 
@@ -8,11 +7,8 @@ import type { PlannedDraft } from './types.js';
  * external). A planner may raise a tier but never lower it: the tier is what the plan text and
  * the confirmation gate go by. Every plan path — LLM, host-written, replans — passes through here.
  */
-export function withTierFloor(drafts: PlannedDraft[], catalogue: ActionCatalogue): PlannedDraft[] {
-  return drafts.map((draft) => {
-    const floor = catalogue.requiredTier(draft.action, draft.input).tier;
-    return rank(floor) > rank(draft.tier) ? { ...draft, tier: floor } : draft;
-  });
+export function withTierFloor(drafts: PlannedDraft[]): PlannedDraft[] {
+  return drafts.map((draft) => (rank(draft.required.tier) > rank(draft.tier) ? { ...draft, tier: draft.required.tier } : draft));
 }
 
 function rank(tier: Tier): number {
