@@ -222,8 +222,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   if (!Number.isInteger(port) || port < 0 || port > 65_535) problems.push(`--port must be an integer 0–65535, not "${portText}"`);
   const logLevel = pick('log-level', 'ORCHESTRATE_LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
-  const stateHome = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
-  const db = pick('db', 'ORCHESTRATE_DB') ?? join(stateHome, 'orchestrate-mcp', 'state.db');
+  const db = databasePath(values.db as string | undefined, env);
   const pluginDirs = [
     ...((values.plugins as string[] | undefined) ?? []),
     ...(env.ORCHESTRATE_PLUGINS ? env.ORCHESTRATE_PLUGINS.split(delimiter).filter(Boolean) : []),
@@ -245,7 +244,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       host: pick('host', 'ORCHESTRATE_HOST') ?? '127.0.0.1',
       port,
       ...(token ? { token } : {}),
-      db: db === ':memory:' ? db : resolve(db),
+      db,
       pluginDirs,
       logLevel,
       maxParallel: file.maxParallel,
@@ -283,6 +282,18 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       },
     }),
   };
+}
+
+/**
+ * The state database the server uses, absolute: `--db`, else ORCHESTRATE_DB, else
+ * $XDG_STATE_HOME/orchestrate-mcp/state.db (XDG default ~/.local/state); relative paths against
+ * `cwd` (the process's by default). Subcommands working on the database resolve it the same way.
+ */
+export function databasePath(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, cwd?: string): string {
+  const stateHome = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  const db = flag ?? env.ORCHESTRATE_DB ?? join(stateHome, 'orchestrate-mcp', 'state.db');
+  if (db === ':memory:') return db;
+  return cwd === undefined ? resolve(db) : resolve(cwd, db);
 }
 
 function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {

@@ -34,12 +34,23 @@ export function readTask(engine: Engine, uri: string, taskId: string): TaskView 
   return orNotFound(uri, () => engine.view(taskId, { full: true }));
 }
 
-/** The audit log and the phase history (`task_states`) of a task, oldest first. */
+/**
+ * The audit log and the phase history (`task_states`) of a task, oldest first. Each entry shows its
+ * place in the task's hash chain (seq, prevHash, hash); `chain` says whether the chain is intact
+ * and, if not, where it breaks.
+ */
 export function readAudit(engine: Engine, uri: string, taskId: string) {
   const { store } = engine.ctx;
   if (store.phaseOf(taskId) === undefined) throw resourceNotFound(uri, `No task has id ${taskId}.`);
-  const entries = store.auditEntries(taskId).map(({ taskId: _taskId, ...entry }) => entry);
-  return { taskId, phases: store.phaseHistory(taskId), entries };
+  const entries = store.auditEntries(taskId).map(({ taskId: _taskId, chain: _chain, ...entry }) => entry);
+  const { ok, problems } = store.verifyAuditChain(taskId);
+  const chain = {
+    intact: ok,
+    entries: entries.length,
+    lastHash: entries.at(-1)?.hash ?? null,
+    ...(problems[0] ? { broken: problems[0] } : {}),
+  };
+  return { taskId, phases: store.phaseHistory(taskId), chain, entries };
 }
 
 export function readActions(engine: Engine) {

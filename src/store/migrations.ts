@@ -1,10 +1,14 @@
 import type { Database } from 'better-sqlite3';
+import { migrateAuditChain } from './audit-chain-migration.js';
+
+/** SQL to run, or a step that needs code (backfilling computed columns). */
+type Migration = string | ((db: Database) => void);
 
 /**
  * Schema migrations, applied in order and tracked by `PRAGMA user_version`. A shipped migration is
  * never edited; changes go into a new one.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE tasks (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -72,6 +76,7 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idx_audit_task ON audit(task_id, id);
   `,
+  migrateAuditChain,
   // What each step runs and why its tier was raised, as the plan showed them.
   `
   ALTER TABLE steps ADD COLUMN commands TEXT;
@@ -81,17 +86,28 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function migrate(db: Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
+/**
+ * Brings the schema up to `target` (the latest by default; tests build older files with a lower
+ * one). Each step re-reads the version inside its write transaction: another process opening the
+ * same file may have applied it meanwhile.
+ */
+export function migrate(db: Database, target: number = SCHEMA_VERSION): void {
+  const current = userVersion(db);
   if (current > SCHEMA_VERSION) {
     throw new Error(`The database was written by a newer orchestrate-mcp (schema ${current}, this build knows ${SCHEMA_VERSION}).`);
   }
-  for (let version = current; version < SCHEMA_VERSION; version += 1) {
-    const sql = MIGRATIONS[version];
-    if (sql === undefined) break;
+  for (let version = current; version < target; version += 1) {
+    const migration = MIGRATIONS[version];
+    if (migration === undefined) break;
     db.transaction(() => {
-      db.exec(sql);
+      if (userVersion(db) !== version) return;
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
       db.pragma(`user_version = ${version + 1}`);
     }).immediate();
   }
+}
+
+function userVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
 }

@@ -1,6 +1,11 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Phase, ReplanRequest, Step, StepRun, Task } from '../engine/model.js';
+import type { AuditEntry, StoredAuditEntry } from './audit-entry.js';
+import { AuditLog } from './audit-log.js';
+import { verifyAuditChain, type AuditVerification } from './audit-verify.js';
 import { fromStepRow, fromTaskRow, type StepRow, type TaskRow } from './rows.js';
+
+export type { AuditEntry, StoredAuditEntry } from './audit-entry.js';
 
 export interface TaskListItem {
   id: string;
@@ -9,26 +14,6 @@ export interface TaskListItem {
   createdAt: string;
   completedAt?: string;
   stepCount: number;
-}
-
-export interface AuditEntry {
-  taskId: string;
-  stepId?: string;
-  ts: string;
-  source: string;
-  request: string;
-  decision: string;
-  action: string;
-  tier: string;
-  stdout?: string;
-  stderr?: string;
-  exitCode?: number | null;
-  outcome: 'success' | 'failure' | 'cancelled' | 'timeout';
-}
-
-/** An audit entry as read back, with its row id (insertion order). */
-export interface StoredAuditEntry extends AuditEntry {
-  id: number;
 }
 
 export interface PhaseRow {
@@ -41,9 +26,11 @@ export interface PhaseRow {
 export class TaskStore {
   readonly #db: Database;
   readonly #s: Record<string, Statement>;
+  readonly #audit: AuditLog;
 
   constructor(db: Database) {
     this.#db = db;
+    this.#audit = new AuditLog(db);
     const p = (sql: string): Statement => db.prepare(sql);
     this.#s = {
       insertTask: p(`INSERT INTO tasks (id, request, phase, plan_hash, origin, context, created_at, updated_at,
@@ -74,10 +61,6 @@ export class TaskStore {
       unfinished: p(`SELECT id, owner, heartbeat_at FROM tasks
         WHERE phase IN ('executing', 'awaiting_replan', 'reconciling')`),
       phases: p(`SELECT id, state, entered_at FROM task_states WHERE task_id = ? ORDER BY id`),
-      insertAudit: p(`INSERT INTO audit (task_id, step_id, ts, source, request, decision, action, tier, stdout,
-        stderr, exit_code, outcome) VALUES (@taskId, @stepId, @ts, @source, @request, @decision, @action, @tier,
-        @stdout, @stderr, @exitCode, @outcome)`),
-      audit: p(`SELECT * FROM audit WHERE task_id = ? ORDER BY id`),
     };
   }
 
@@ -222,23 +205,27 @@ export class TaskStore {
     }));
   }
 
-  appendAudit(entry: AuditEntry): void {
-    this.#s.insertAudit!.run({
-      ...entry,
-      stepId: entry.stepId ?? null,
-      stdout: entry.stdout ?? null,
-      stderr: entry.stderr ?? null,
-      exitCode: entry.exitCode ?? null,
-    });
+  /**
+   * Appends an entry to its chain (the task's, or "system"); the older entry shape, with a
+   * `decision` text and no `kind`, is still taken. Throws INVALID_ARGUMENT for an entry that names
+   * no kind.
+   */
+  appendAudit(entry: AuditEntry): StoredAuditEntry {
+    return this.#audit.append(entry);
   }
 
   audit(taskId: string): Array<Record<string, unknown>> {
-    return this.#s.audit!.all(taskId) as Array<Record<string, unknown>>;
+    return this.#audit.rows(taskId) as unknown as Array<Record<string, unknown>>;
   }
 
   /** The task's audit log as domain entries, oldest first. */
   auditEntries(taskId: string): StoredAuditEntry[] {
-    return (this.#s.audit!.all(taskId) as AuditRow[]).map(fromAuditRow);
+    return this.#audit.entries(taskId);
+  }
+
+  /** Whether the task's audit chain is intact (see verifyAudit for the whole log). */
+  verifyAuditChain(taskId: string): AuditVerification {
+    return verifyAuditChain(this.#db, taskId);
   }
 
   /** Runs `fn` in one write transaction. */
@@ -263,39 +250,5 @@ function stepParams(taskId: string, stepId: string, run: StepRun): Record<string
     reason: run.reason ?? null,
     nonce: run.nonce ?? null,
     outputs: run.outputs ? JSON.stringify(run.outputs) : null,
-  };
-}
-
-interface AuditRow {
-  id: number;
-  task_id: string;
-  step_id: string | null;
-  ts: string;
-  source: string;
-  request: string;
-  decision: string;
-  action: string;
-  tier: string;
-  stdout: string | null;
-  stderr: string | null;
-  exit_code: number | null;
-  outcome: AuditEntry['outcome'];
-}
-
-function fromAuditRow(row: AuditRow): StoredAuditEntry {
-  return {
-    id: row.id,
-    taskId: row.task_id,
-    ...(row.step_id !== null ? { stepId: row.step_id } : {}),
-    ts: row.ts,
-    source: row.source,
-    request: row.request,
-    decision: row.decision,
-    action: row.action,
-    tier: row.tier,
-    ...(row.stdout !== null ? { stdout: row.stdout } : {}),
-    ...(row.stderr !== null ? { stderr: row.stderr } : {}),
-    exitCode: row.exit_code,
-    outcome: row.outcome,
   };
 }

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.js';
+
+/** The `prev_hash` of the first entry of every chain. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * The columns an entry's hash covers: every stored column but the row id and the hash itself. The
+ * list is fixed here (not read from the table) so that a later column does not change the hashes of
+ * entries written before it; a test checks it still names every column.
+ */
+export const HASHED_COLUMNS = [
+  'chain',
+  'seq',
+  'task_id',
+  'step_id',
+  'ts',
+  'actor',
+  'kind',
+  'source',
+  'request',
+  'decision',
+  'action',
+  'tier',
+  'stdout',
+  'stderr',
+  'exit_code',
+  'outcome',
+  'comment',
+  'details',
+  'prev_hash',
+] as const;
+
+export type HashedColumn = (typeof HASHED_COLUMNS)[number];
+
+/**
+ * SHA-256 (hex) of the canonical JSON of the entry's hashed columns, under their column names, with
+ * SQL NULL as JSON null. Values are hashed as stored, so the `details` text is covered byte for byte.
+ * Throws when a column holds something SQLite text and numbers cannot be (a blob written over one).
+ */
+export function entryHash(row: { readonly [K in HashedColumn]?: unknown }): string {
+  const content: Record<string, unknown> = {};
+  for (const column of HASHED_COLUMNS) content[column] = row[column] ?? null;
+  return createHash('sha256').update(canonicalJson(content), 'utf8').digest('hex');
+}

@@ -1,0 +1,63 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { AuditEntry, StoredAuditEntry } from './audit-entry.js';
+import { GENESIS_HASH, entryHash } from './audit-hash.js';
+import { fromAuditRow, toUnchainedRow, type AuditRow, type UnchainedRow } from './audit-row.js';
+
+/** The last entry of a chain as `audit_heads` records it. */
+export interface ChainHead {
+  chain: string;
+  lastSeq: number;
+  lastHash: string;
+}
+
+const INSERT = `INSERT INTO audit (chain, seq, task_id, step_id, ts, actor, kind, source, request, decision, action, tier,
+  stdout, stderr, exit_code, outcome, comment, details, prev_hash, hash) VALUES (@chain, @seq, @task_id, @step_id, @ts,
+  @actor, @kind, @source, @request, @decision, @action, @tier, @stdout, @stderr, @exit_code, @outcome, @comment, @details,
+  @prev_hash, @hash)`;
+
+const UPSERT_HEAD = `INSERT INTO audit_heads (chain, last_seq, last_hash) VALUES (?, ?, ?)
+  ON CONFLICT (chain) DO UPDATE SET last_seq = excluded.last_seq, last_hash = excluded.last_hash`;
+
+/**
+ * The hash-chained audit log: one chain per task (and one named "system"). Appending reads the
+ * chain's head, links and hashes the entry and moves the head in one `BEGIN IMMEDIATE` transaction,
+ * so processes sharing the file take turns and a chain never forks. Inside a caller's transaction
+ * it joins that one.
+ */
+export class AuditLog {
+  readonly #head: Statement;
+  readonly #insert: Statement;
+  readonly #upsertHead: Statement;
+  readonly #byTask: Statement;
+  readonly #append: { immediate(row: UnchainedRow): AuditRow };
+
+  constructor(db: Database) {
+    this.#head = db.prepare(`SELECT last_seq, last_hash FROM audit_heads WHERE chain = ?`);
+    this.#insert = db.prepare(INSERT);
+    this.#upsertHead = db.prepare(UPSERT_HEAD);
+    this.#byTask = db.prepare(`SELECT * FROM audit WHERE task_id = ? ORDER BY id`);
+    this.#append = db.transaction((row: UnchainedRow) => this.#link(row));
+  }
+
+  append(entry: AuditEntry): StoredAuditEntry {
+    return fromAuditRow(this.#append.immediate(toUnchainedRow(entry)));
+  }
+
+  #link(row: UnchainedRow): AuditRow {
+    const head = this.#head.get(row.chain) as { last_seq: number; last_hash: string } | undefined;
+    const chained = { ...row, seq: (head?.last_seq ?? 0) + 1, prev_hash: head?.last_hash ?? GENESIS_HASH };
+    const hash = entryHash(chained);
+    const { lastInsertRowid } = this.#insert.run({ ...chained, hash });
+    this.#upsertHead.run(row.chain, chained.seq, hash);
+    return { ...chained, id: Number(lastInsertRowid), hash };
+  }
+
+  /** The rows of one task's audit, oldest first, as stored. */
+  rows(taskId: string): AuditRow[] {
+    return this.#byTask.all(taskId) as AuditRow[];
+  }
+
+  entries(taskId: string): StoredAuditEntry[] {
+    return this.rows(taskId).map(fromAuditRow);
+  }
+}
