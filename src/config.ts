@@ -222,12 +222,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   if (!Number.isInteger(port) || port < 0 || port > 65_535) problems.push(`--port must be an integer 0–65535, not "${portText}"`);
   const logLevel = pick('log-level', 'ORCHESTRATE_LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
-  const stateHome = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
-  const db = pick('db', 'ORCHESTRATE_DB') ?? join(stateHome, 'orchestrate-mcp', 'state.db');
-  const pluginDirs = [
-    ...((values.plugins as string[] | undefined) ?? []),
-    ...(env.ORCHESTRATE_PLUGINS ? env.ORCHESTRATE_PLUGINS.split(delimiter).filter(Boolean) : []),
-  ].map((dir) => resolve(dir));
+  const db = databasePath(values.db as string | undefined, env);
+  const pluginDirs = pluginDirsOf((values.plugins as string[] | undefined) ?? [], env);
 
   const bindHost = pick('host', 'ORCHESTRATE_HOST') ?? '127.0.0.1';
   if (transport === 'http' && !isLoopbackHost(bindHost) && !pick('token', 'ORCHESTRATE_TOKEN')) {
@@ -245,7 +241,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       host: pick('host', 'ORCHESTRATE_HOST') ?? '127.0.0.1',
       port,
       ...(token ? { token } : {}),
-      db: db === ':memory:' ? db : resolve(db),
+      db,
       pluginDirs,
       logLevel,
       maxParallel: file.maxParallel,
@@ -283,6 +279,19 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       },
     }),
   };
+}
+
+/** The state database: `--db`, else ORCHESTRATE_DB, else `$XDG_STATE_HOME/orchestrate-mcp/state.db`; absolute unless `:memory:`. */
+export function databasePath(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
+  const stateHome = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  const db = flag ?? env.ORCHESTRATE_DB ?? join(stateHome, 'orchestrate-mcp', 'state.db');
+  return db === ':memory:' ? db : resolve(db);
+}
+
+/** The plugin folders: every `--plugins`, then the ORCHESTRATE_PLUGINS path list, absolute. */
+export function pluginDirsOf(flags: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
+  const listed = env.ORCHESTRATE_PLUGINS ? env.ORCHESTRATE_PLUGINS.split(delimiter).filter(Boolean) : [];
+  return [...flags, ...listed].map((dir) => resolve(dir));
 }
 
 function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
