@@ -223,10 +223,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const logLevel = pick('log-level', 'ORCHESTRATE_LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
   const db = databasePath(values.db as string | undefined, env);
-  const pluginDirs = [
-    ...((values.plugins as string[] | undefined) ?? []),
-    ...(env.ORCHESTRATE_PLUGINS ? env.ORCHESTRATE_PLUGINS.split(delimiter).filter(Boolean) : []),
-  ].map((dir) => resolve(dir));
+  const pluginDirs = pluginDirsOf((values.plugins as string[] | undefined) ?? [], env);
 
   const bindHost = pick('host', 'ORCHESTRATE_HOST') ?? '127.0.0.1';
   if (transport === 'http' && !isLoopbackHost(bindHost) && !pick('token', 'ORCHESTRATE_TOKEN')) {
@@ -294,6 +291,12 @@ export function databasePath(flag: string | undefined, env: Readonly<Record<stri
   const db = flag ?? env.ORCHESTRATE_DB ?? join(stateHome, 'orchestrate-mcp', 'state.db');
   if (db === ':memory:') return db;
   return cwd === undefined ? resolve(db) : resolve(cwd, db);
+}
+
+/** The plugin folders: every `--plugins`, then the ORCHESTRATE_PLUGINS path list, absolute. */
+export function pluginDirsOf(flags: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
+  const listed = env.ORCHESTRATE_PLUGINS ? env.ORCHESTRATE_PLUGINS.split(delimiter).filter(Boolean) : [];
+  return [...flags, ...listed].map((dir) => resolve(dir));
 }
 
 function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {

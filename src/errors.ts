@@ -32,6 +32,9 @@ export const ERROR_CODES = {
     'The message is larger than the server accepts (4 MiB); nothing was done. Send less in one call: split a big plan ' +
     'into several tasks, or write large inputs to files and pass their paths.',
   CONFIG_INVALID: 'The server configuration is not valid; fix the named field.',
+  DATABASE_NOT_FOUND: 'No state database at that path; pass --db, or start the server once to create it.',
+  DATABASE_SCHEMA_MISMATCH: 'The state database has a schema this build cannot read; use the matching orchestrate-mcp version.',
+  FILE_EXISTS: 'The file is already there; nothing was overwritten. Pick another name or folder, or move the file away.',
   INTERNAL_ERROR: 'Unexpected server error; see the server log.',
 } as const;
 

@@ -1,5 +1,17 @@
 import { auditVerifyCommand } from './audit-verify.js';
 import type { CliCommand } from './command.js';
+import { doctorCommand } from './doctor.js';
+import { initPluginCommand } from './init-plugin.js';
+import { pluginsCheckCommand } from './plugins-check.js';
+import { showCommand } from './show.js';
+import { tasksCommand } from './tasks.js';
 
 /** The subcommands, in the order `--help` lists them. Serving (no subcommand) is the default. */
-export const COMMANDS: readonly CliCommand[] = [auditVerifyCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  tasksCommand,
+  showCommand,
+  auditVerifyCommand,
+  pluginsCheckCommand,
+  doctorCommand,
+  initPluginCommand,
+];

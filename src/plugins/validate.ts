@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { OrchestrateError } from '../errors.js';
 import { API_VERSION, type ActionPlugin } from './api.js';
 
-const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+/** What an action name may be: it is the step `action` planners write. */
+export const PLUGIN_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 
 const pluginShape = z.object({
   apiVersion: z.number(),
-  name: z.string().regex(NAME, 'must be lower-case letters, digits, "_" or "-", starting with a letter (max 64)'),
+  name: z.string().regex(PLUGIN_NAME, 'must be lower-case letters, digits, "_" or "-", starting with a letter (max 64)'),
   description: z.string().trim().min(1, 'must say what the action does: planners read it').max(2_000),
   tier: z.enum(['read', 'write', 'execute', 'destructive', 'external']),
   input: z.custom<unknown>(isSchema, 'must be a zod schema or a JSON Schema object ({ type: "object", … })'),
