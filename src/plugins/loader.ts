@@ -1,30 +1,28 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { register } from 'node:module';
 import { extname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { OrchestrateError, errorMessage } from '../errors.js';
+import { preparePluginImports } from './plugin-imports.js';
 import type { PluginSource } from './registry.js';
 import { validatePlugin } from './validate.js';
 
 const EXTENSIONS = new Set(['.js', '.mjs', '.ts', '.mts']);
 const ENTRY_CANDIDATES = ['index.js', 'index.mjs', 'index.ts', 'index.mts'];
 
-const hookedRoots = new Set<string>();
-
 /**
  * Loads the action plugins of the given folders: folders in the order given, entries of a folder
- * in sorted order; `.js`, `.mjs`, `.ts`, `.mts` files and folders with a package.json. The first
- * failure stops loading with a coded error naming the file.
+ * in sorted order; `.js`, `.mjs`, `.ts`, `.mts` files and folders with a package.json. TypeScript
+ * loads through tsx, imported only when a `.ts` / `.mts` entry is present. The first failure stops
+ * loading with a coded error naming the file.
  */
 export async function loadPluginDirs(dirs: readonly string[]): Promise<PluginSource[]> {
   const files = dirs.flatMap((dir) => pluginEntries(dir));
   if (files.length === 0) return [];
-  registerHooks(dirs);
+  const importFile = await preparePluginImports(dirs, files);
   const loaded: PluginSource[] = [];
   for (const file of files) {
     let module: { default?: unknown };
     try {
-      module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+      module = await importFile(file);
     } catch (error) {
       throw new OrchestrateError('PLUGIN_IMPORT_FAILED', `${file}: could not be imported: ${errorMessage(error)}`, {
         details: { file },
@@ -90,14 +88,4 @@ function exportTarget(exports: unknown): string | undefined {
     if (typeof target === 'string') return target;
   }
   return undefined;
-}
-
-/** Registers the module hooks (TypeScript, ESM, shared zod and plugin API) for folders not yet covered. */
-function registerHooks(dirs: readonly string[]): void {
-  const roots = dirs.map((dir) => pathToFileURL(dir.endsWith('/') ? dir : `${dir}/`).href).filter((root) => !hookedRoots.has(root));
-  if (roots.length === 0) return;
-  for (const root of roots) hookedRoots.add(root);
-  register(new URL('./hooks.js', import.meta.url), {
-    data: { roots, serverUrl: import.meta.url, apiUrl: new URL('./api.js', import.meta.url).href },
-  });
 }

@@ -3,7 +3,7 @@
  * errors with their codes, and third-party actions running end to end over stdio.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +76,7 @@ describe('plugin loading errors stop start-up with a code naming the file', () =
     ['duplicate-builtin', 'PLUGIN_DUPLICATE', /shell\.mjs: an action named "shell" is already loaded from built-in/],
     ['duplicate-pair', 'PLUGIN_DUPLICATE', /b\.mjs: an action named "twin" is already loaded from .*a\.mjs/],
     ['import-failed', 'PLUGIN_IMPORT_FAILED', /broken\.ts: could not be imported: .*a-package-nobody-installed/],
+    ['ts-syntax-error', 'PLUGIN_IMPORT_FAILED', /typo\.ts: could not be imported: [\s\S]*typo\.ts:6:\d+: ERROR/],
   ];
   for (const [folder, code, message] of cases) {
     it(`${code} for ${folder}/`, async () => {
@@ -166,6 +167,20 @@ describe('third-party plugins', () => {
       arguments: { request: 'x', steps: [{ description: 'Nope', action: 'not_loaded' }] },
     })) as any;
     expect(unknown.structuredContent.error.code).toBe('UNKNOWN_ACTION');
+  });
+
+  it('loads a .js plugin as an ES module from a folder whose package.json says CommonJS', async () => {
+    const folder = join(dir, 'plugins');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'package.json'), '{ "type": "commonjs" }');
+    writeFileSync(
+      join(folder, 'plain.js'),
+      "import { z } from 'zod';\nexport default { apiVersion: 1, name: 'plain', description: 'Plain.', tier: 'read', input: z.object({ n: z.number().describe('A number') }), run: async (input) => ({ summary: `n=${input.n}` }) };\n",
+    );
+    const { client } = await connect(['--plugins', folder]);
+    const task = await runPlan(client, [{ description: 'Plain', action: 'plain', n: 7 }]);
+    expect(task.phase).toBe('completed');
+    expect(task.steps[0].summary).toBe('n=7');
   });
 
   it("keeps a plugin's stdout writes off the protocol stream", async () => {
