@@ -11,6 +11,8 @@ import { urlHost } from './loopback.js';
 import { sendError } from './respond.js';
 import { SessionMap } from './session-map.js';
 import { handleStreamable } from './streamable.js';
+import { engineOperator } from '../web/operator.js';
+import { createWebView, isWebPath } from '../web/web-view.js';
 
 export interface HttpServer {
   /** The Streamable HTTP endpoint, e.g. http://127.0.0.1:3939/mcp. */
@@ -24,30 +26,40 @@ type HttpConfig = Pick<Config, 'host' | 'port' | 'token' | 'http' | 'samplingTim
 
 /**
  * Serves Streamable HTTP at `/mcp` and the legacy HTTP+SSE transport at `/sse` + `/messages` on
- * one port, one McpServer per session over the app's shared engine. Every request passes the
- * Host / Origin / bearer-token guard first.
+ * one port, one McpServer per session over the app's shared engine, and the web view at `/`,
+ * `/assets/*` and `/api/*`. Every request passes the Host / Origin / bearer-token guard first
+ * (the web view accepts its session cookie in place of the token).
  */
 export async function startHttpServer(app: Pick<App, 'engine'>, config: Readonly<HttpConfig>, logger: Logger): Promise<HttpServer> {
   const sessions = new SessionMap({ idleMs: config.http.sessionIdleMs, engine: app.engine, logger });
   const ctx: HttpContext = { engine: app.engine, logger, samplingTimeoutMs: config.samplingTimeoutMs, sessions };
   let port = config.port;
-  const guard = createGuard({
+  const checks = {
     host: config.host,
     port: () => port,
-    ...(config.token !== undefined ? { token: config.token } : {}),
     allowedOrigins: config.http.allowedOrigins,
     allowedHosts: config.http.allowedHosts,
+  };
+  const guard = createGuard({ ...checks, ...(config.token !== undefined ? { token: config.token } : {}) });
+  // The web view runs the same checks but signs browsers in with a cookie instead of the bearer token.
+  const web = createWebView({
+    operator: engineOperator(app.engine),
+    logger,
+    ...(config.token !== undefined ? { token: config.token } : {}),
+    port: () => port,
+    guard: createGuard(checks),
   });
   let closing = false;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (closing) return sendError(res, 503, 'The server is shutting down', { Connection: 'close' });
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (isWebPath(url.pathname)) return web.handle(req, res, url);
     const refused = guard(req);
     if (refused) {
       logger.debug({ method: req.method, url: req.url, status: refused.status }, refused.message);
       return sendError(res, refused.status, refused.message, refused.headers);
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
     switch (url.pathname) {
       case '/mcp':
         return handleStreamable(req, res, ctx);
@@ -67,6 +79,8 @@ export async function startHttpServer(app: Pick<App, 'engine'>, config: Readonly
     });
   });
   port = await listen(server, config.port, config.host);
+  const wildcard = ['0.0.0.0', '::', '[::]', ''].includes(config.host);
+  web.announce(`http://${wildcard ? '127.0.0.1' : urlHost(config.host)}:${port}`);
   return {
     url: `http://${urlHost(config.host)}:${port}/mcp`,
     port,
@@ -74,6 +88,7 @@ export async function startHttpServer(app: Pick<App, 'engine'>, config: Readonly
       closing = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       await sessions.closeAll();
+      web.close();
       // Event streams and idle keep-alive sockets would hold server.close() open.
       server.closeAllConnections();
       await stopped;

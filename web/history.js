@@ -1,0 +1,90 @@
+import { h, time } from './dom.js';
+import { phaseBadge } from './states.js';
+
+const OUTCOME_ICONS = { success: '✓', failure: '✗', cancelled: '⊘', timeout: '!' };
+
+/** Phase changes, oldest first. */
+export function phaseHistory(audit) {
+  return h(
+    'ol',
+    { class: 'phases' },
+    audit.phases.map((p) => h('li', {}, time(p.enteredAt), ' ', phaseBadge(p.state))),
+  );
+}
+
+/** The audit log: every decision and every executed step, oldest first. */
+export function auditTable(audit) {
+  if (audit.entries.length === 0) return h('p', { class: 'muted' }, 'No audit entries yet.');
+  return h(
+    'div',
+    { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Audit log, scrollable' },
+    h(
+      'table',
+      { class: 'audit' },
+      h('caption', { class: 'visually-hidden' }, 'Audit log, oldest first'),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Time', 'Step', 'Source', 'Decision', 'Tier', 'Outcome', 'Details'].map((c) => h('th', { scope: 'col' }, c)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        audit.entries.map((e) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, time(e.ts)),
+            h('td', {}, e.stepId ? h('a', { href: `#step-${e.stepId}` }, e.stepId) : '—'),
+            h('td', {}, e.source),
+            h('td', {}, e.decision),
+            h('td', {}, e.tier),
+            h(
+              'td',
+              {},
+              h(
+                'span',
+                { class: `outcome outcome-${e.outcome}` },
+                h('span', { 'aria-hidden': 'true' }, OUTCOME_ICONS[e.outcome] ?? ''),
+                ` ${e.outcome}`,
+              ),
+            ),
+            h('td', {}, entryDetails(e)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function entryDetails(e) {
+  const parts = [
+    e.action ? ['Action', e.action] : null,
+    e.exitCode !== undefined && e.exitCode !== null ? ['Exit code', String(e.exitCode)] : null,
+    e.stdout ? ['stdout', e.stdout] : null,
+    e.stderr ? ['stderr', e.stderr] : null,
+  ].filter(Boolean);
+  if (parts.length === 0) return '—';
+  return h(
+    'details',
+    {},
+    h('summary', {}, 'Show'),
+    parts.map(([k, v]) => [h('h4', {}, k), h('pre', {}, v)]),
+  );
+}
+
+/** Limits and use, when the task carries them: every field as the server sends it. */
+export function budgetList(budget) {
+  return h(
+    'dl',
+    { class: 'meta' },
+    Object.entries(budget).map(([key, value]) => [
+      h('dt', {}, key),
+      h('dd', {}, typeof value === 'object' && value !== null ? h('pre', {}, JSON.stringify(value, null, 2)) : String(value)),
+    ]),
+  );
+}
