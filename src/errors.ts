@@ -31,6 +31,10 @@ export const ERROR_CODES = {
   REQUEST_TOO_LARGE:
     'The message is larger than the server accepts (4 MiB); nothing was done. Send less in one call: split a big plan ' +
     'into several tasks, or write large inputs to files and pass their paths.',
+  RUNNER_UNAVAILABLE: 'The background runner of this database could not be reached or started; see its log, or serve with --inline.',
+  RUNNER_CONFIG_MISMATCH:
+    'The background runner of this database was started with another version, config file or plugin folders. Use the same ' +
+    'flags in every client, stop it with `orchestrate-mcp runner stop`, or serve with --inline.',
   INTERNAL_ERROR: 'Unexpected server error; see the server log.',
 } as const;
 
