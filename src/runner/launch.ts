@@ -4,7 +4,7 @@
  * `runner: false`), run a subcommand, or be the runner itself. Only the bridge path stays on
  * Node built-ins; the others import src/main.ts (the MCP SDK, zod, pino, SQLite, the engine).
  */
-import { isOrchestrateError } from '../errors.js';
+import { errorMessage, isOrchestrateError, OrchestrateError } from '../errors.js';
 import { packageVersion } from '../version.js';
 import { pipeBridge } from './bridge.js';
 import { prepareRuntimeDir, runnerPaths } from './paths.js';
@@ -51,8 +51,12 @@ async function bridge(db: string, hello: Preamble, { argv, env, bin }: Launch): 
       process.stderr.write(error.failure.message.endsWith('\n') ? error.failure.message : `${error.failure.message}\n`);
       return error.failure.exitCode;
     }
-    if (!isOrchestrateError(error)) throw error;
-    process.stderr.write(`orchestrate-mcp: ${error.code}: ${error.message}\nHint: ${error.hint}\n`);
+    const coded = isOrchestrateError(error)
+      ? error
+      : new OrchestrateError('RUNNER_UNAVAILABLE', `The runner of ${db} could not be reached or started: ${errorMessage(error)}`, {
+          cause: error,
+        });
+    process.stderr.write(`orchestrate-mcp: ${coded.code}: ${coded.message}\nHint: ${coded.hint}\n`);
     return 1;
   }
   return pipeBridge(socket, { stdin: process.stdin, stdout: process.stdout, stderr: (text) => process.stderr.write(text) });
