@@ -17,27 +17,30 @@ beforeEach(() => {
 afterEach(() => sandbox.cleanup());
 
 describe('a task outlives its client', () => {
-  it('finishes a step after the bridge that approved it is SIGKILLed; a new client sees the task completed', async () => {
-    const marker = join(sandbox.dir, 'written.txt');
-    const a = await sandbox.connect();
-    const planned = await a.ok('plan', {
-      request: 'wait, then write a file',
-      steps: [{ description: 'Wait, then write', action: 'shell', command: `sleep 3; echo done > '${marker}'` }],
-    });
-    await a.ok('approve', { taskId: planned.taskId, planHash: planned.planHash });
-    process.kill(a.pid, 'SIGKILL');
-    const runner = await sandbox.oneRunner();
-    expect(runner).not.toBe(a.pid);
-    expect(existsSync(marker)).toBe(false);
+  it.each(['SIGKILL', 'SIGTERM'] as const)(
+    'finishes a step after the bridge that approved it gets %s; a new client sees the task completed',
+    async (signal) => {
+      const marker = join(sandbox.dir, 'written.txt');
+      const a = await sandbox.connect();
+      const planned = await a.ok('plan', {
+        request: 'wait, then write a file',
+        steps: [{ description: 'Wait, then write', action: 'shell', command: `sleep 3; echo done > '${marker}'` }],
+      });
+      await a.ok('approve', { taskId: planned.taskId, planHash: planned.planHash });
+      process.kill(a.pid, signal);
+      const runner = await sandbox.oneRunner();
+      expect(runner).not.toBe(a.pid);
+      expect(existsSync(marker)).toBe(false);
 
-    await expect.poll(() => existsSync(marker) && readFileSync(marker, 'utf8'), { timeout: 20_000, interval: 100 }).toBe('done\n');
-    const b = await sandbox.connect();
-    const { task } = await b.ok('status', { taskId: planned.taskId, waitUntil: 'terminal', timeoutSeconds: 10 });
-    expect(task.phase).toBe('completed');
-    expect(task.steps[0].state).toBe('completed');
-    // One runner served both clients.
-    expect(sandbox.runnerPids()).toEqual([runner]);
-  });
+      await expect.poll(() => existsSync(marker) && readFileSync(marker, 'utf8'), { timeout: 20_000, interval: 100 }).toBe('done\n');
+      const b = await sandbox.connect();
+      const { task } = await b.ok('status', { taskId: planned.taskId, waitUntil: 'terminal', timeoutSeconds: 10 });
+      expect(task.phase).toBe('completed');
+      expect(task.steps[0].state).toBe('completed');
+      // One runner served both clients.
+      expect(sandbox.runnerPids()).toEqual([runner]);
+    },
+  );
 
   it('carries the runner’s requests to the client: sampling reaches the client through the bridge', async () => {
     const llm = new ScriptedLlm([fenced([{ description: 'Say hello', action: 'shell', command: 'echo hello' }])]);
