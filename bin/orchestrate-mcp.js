@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/main.js';
+import { fileURLToPath } from 'node:url';
+import { launch } from '../dist/src/runner/launch.js';
 
-main(process.argv.slice(2), process.env).then(
+// launch decides on Node built-ins alone; the MCP SDK, zod, pino and SQLite load only when this
+// process serves inline, runs a subcommand or is the background runner, never to bridge.
+launch({ argv: process.argv.slice(2), env: process.env, bin: fileURLToPath(import.meta.url) }).then(
   (code) => {
     if (code !== undefined) process.exit(code);
   },

@@ -32,7 +32,8 @@ export interface Session {
 }
 
 export async function startSession(options: SessionOptions): Promise<Session> {
-  const args = [join(options.root, 'bin', 'orchestrate-mcp.js'), '--db', options.db, '--log-level', 'warn'];
+  // In-process: the demo's database is thrown away at the end, so nothing should outlive the demo.
+  const args = [join(options.root, 'bin', 'orchestrate-mcp.js'), '--db', options.db, '--log-level', 'warn', '--inline'];
   const transport = new StdioClientTransport({
     command: process.execPath,
     args,

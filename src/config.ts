@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { APPROVAL_POLICIES, type ApprovalPolicy } from './approval/policy.js';
 import { DEFAULT_CONFIRMATION_TIMEOUTS, TIERS, type Tier } from './engine/model.js';
 import { stepEnvironment } from './plugins/step-env.js';
+import { inlineByEnv, SERVE_OPTIONS } from './runner/serve-flags.js';
 import { secretValuesOf } from './secrets.js';
 import { isLoopbackHost } from './transports/loopback.js';
 
@@ -134,6 +135,19 @@ const FileConfigSchema = z.strictObject({
         .default(1800),
     })
     .prefault({}),
+  /** stdio: the engine runs in a background runner per database (see src/runner/); false serves in-process. */
+  runner: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        idleSeconds: z
+          .number()
+          .min(0)
+          .max(7 * 86_400)
+          .default(30),
+      }),
+    ])
+    .default({ idleSeconds: 30 }),
 });
 
 function isOrigin(value: string): boolean {
@@ -184,6 +198,11 @@ export interface Config {
   pluginOptions: Record<string, Record<string, unknown>>;
   /** `--transport http` only: extra allowed Origin and Host headers, and when an idle session is closed. */
   http: { allowedOrigins: string[]; allowedHosts: string[]; sessionIdleMs: number };
+  /**
+   * stdio: false when the engine runs in this process (--inline, ORCHESTRATE_INLINE=1 or config
+   * `runner: false`); otherwise how long the background runner lives with no client and no unfinished task.
+   */
+  runner: false | { idleMs: number };
 }
 
 export type ConfigResult = { ok: true; config: Readonly<Config> } | { ok: false; problems: string[] };
@@ -199,16 +218,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       args: [...argv],
       strict: true,
       allowPositionals: false,
-      options: {
-        transport: { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        token: { type: 'string' },
-        db: { type: 'string' },
-        plugins: { type: 'string', multiple: true },
-        config: { type: 'string' },
-        'log-level': { type: 'string' },
-      },
+      options: SERVE_OPTIONS,
     }).values;
   } catch (error) {
     problems.push(error instanceof Error ? error.message : String(error));
@@ -277,6 +287,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
         allowedHosts: file.http.allowedHosts,
         sessionIdleMs: file.http.sessionIdleSeconds * 1000,
       },
+      runner: values.inline === true || inlineByEnv(env) || file.runner === false ? false : { idleMs: file.runner.idleSeconds * 1000 },
     }),
   };
 }

@@ -35,6 +35,10 @@ export const ERROR_CODES = {
   DATABASE_NOT_FOUND: 'No state database at that path; pass --db, or start the server once to create it.',
   DATABASE_SCHEMA_MISMATCH: 'The state database has a schema this build cannot read; use the matching orchestrate-mcp version.',
   FILE_EXISTS: 'The file is already there; nothing was overwritten. Pick another name or folder, or move the file away.',
+  RUNNER_UNAVAILABLE: 'The background runner of this database could not be reached or started; see its log, or serve with --inline.',
+  RUNNER_CONFIG_MISMATCH:
+    'The background runner of this database was started with another version, config file or plugin folders. Use the same ' +
+    'flags in every client, stop it with `orchestrate-mcp runner stop`, or serve with --inline.',
   INTERNAL_ERROR: 'Unexpected server error; see the server log.',
 } as const;
 

@@ -3,6 +3,8 @@ import type { CliCommand } from './command.js';
 import { doctorCommand } from './doctor.js';
 import { initPluginCommand } from './init-plugin.js';
 import { pluginsCheckCommand } from './plugins-check.js';
+import { runnerStatusCommand } from './runner-status.js';
+import { runnerStopCommand } from './runner-stop.js';
 import { showCommand } from './show.js';
 import { tasksCommand } from './tasks.js';
 
@@ -14,4 +16,6 @@ export const COMMANDS: readonly CliCommand[] = [
   pluginsCheckCommand,
   doctorCommand,
   initPluginCommand,
+  runnerStatusCommand,
+  runnerStopCommand,
 ];

@@ -7,4 +7,6 @@ export const SERVE_HELP = `Flags (serve):
   --db PATH                ORCHESTRATE_DB          SQLite file, default $XDG_STATE_HOME/orchestrate-mcp/state.db
   --plugins DIR            ORCHESTRATE_PLUGINS     extra plugin folder (repeatable; env: a path list)
   --config FILE            ORCHESTRATE_CONFIG      JSON config file
-  --log-level L            ORCHESTRATE_LOG_LEVEL   pino level (logs go to stderr), default info`;
+  --log-level L            ORCHESTRATE_LOG_LEVEL   pino level (logs go to stderr), default info
+  --inline                 ORCHESTRATE_INLINE=1    stdio: run the engine in this process, not in the database's
+                                                   background runner (which keeps tasks going after the client quits)`;

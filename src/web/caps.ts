@@ -76,11 +76,11 @@ export function capListItem(item: TaskListItem): TaskListItem {
 export function capAudit(audit: TaskAudit): TaskAudit {
   const field = (text: string | undefined): string | undefined => (text === undefined ? undefined : cut(text, WEB_CAPS.audit));
   const entry = (e: AuditEntry): AuditEntry => {
-    const capped: AuditEntry = { ...e, request: cut(e.request, WEB_CAPS.audit), action: cut(e.action, WEB_CAPS.audit) };
-    const stdout = field(e.stdout);
-    const stderr = field(e.stderr);
-    if (stdout !== undefined) capped.stdout = stdout;
-    if (stderr !== undefined) capped.stderr = stderr;
+    const capped: AuditEntry = { ...e };
+    for (const key of ['request', 'action', 'comment', 'stdout', 'stderr'] as const) {
+      const value = field(e[key]);
+      if (value !== undefined) capped[key] = value;
+    }
     return capped;
   };
   return { ...audit, entries: audit.entries.map(entry) };

@@ -30,7 +30,7 @@ export interface WebTaskView extends TaskView {
   budget?: Record<string, unknown>;
 }
 
-export type AuditEntry = Omit<StoredAuditEntry, 'taskId'>;
+export type AuditEntry = Omit<StoredAuditEntry, 'taskId' | 'chain'>;
 
 export interface TaskAudit {
   taskId: string;

@@ -9,13 +9,25 @@ import type { CallToolResult, JSONRPCMessage } from '@modelcontextprotocol/sdk/t
 /** The real entry point; it runs the built code in dist/ (`npm run build` first). */
 export const BIN = fileURLToPath(new URL('../../bin/orchestrate-mcp.js', import.meta.url));
 
-/** The test's environment without ORCHESTRATE_* settings, so only the flags given count. */
-export function binEnv(extra: Record<string, string> = {}): Record<string, string> {
+/** How a test serves: in-process (`--inline`, the default) or through a background runner. */
+export interface ServeMode {
+  /**
+   * True to let stdio serving start and use a background runner. Such a test points XDG_RUNTIME_DIR
+   * and XDG_STATE_HOME at its own temp folders and kills every runner it caused (test/runner/support.ts).
+   */
+  runner?: boolean;
+}
+
+/**
+ * The test's environment without ORCHESTRATE_* settings, so only the flags given count, and with
+ * ORCHESTRATE_INLINE=1 unless `mode.runner`: a test that does not test the runner leaves none behind.
+ */
+export function binEnv(extra: Record<string, string> = {}, mode: ServeMode = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !key.startsWith('ORCHESTRATE_')) env[key] = value;
   }
-  return { ...env, ...extra };
+  return { ...env, ...(mode.runner ? {} : { ORCHESTRATE_INLINE: '1' }), ...extra };
 }
 
 export interface Exit {
@@ -44,10 +56,10 @@ export interface RawBin {
  */
 export function spawnBin(
   args: string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: { cwd: string; env?: Record<string, string> } & ServeMode,
   cleanups: Array<() => Promise<unknown>>,
 ): RawBin {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: binEnv(options.env), stdio: 'pipe' });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: binEnv(options.env, options), stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -119,8 +131,11 @@ export interface SpawnedServer {
 }
 
 /** Spawns the real bin and connects a real MCP client over its stdin/stdout. */
-export async function spawnServer(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: binEnv(options.env), stdio: 'pipe' });
+export async function spawnServer(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> } & ServeMode,
+): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: binEnv(options.env, options), stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
