@@ -5,6 +5,7 @@ import type { TaskView } from '../engine/view.js';
 import { rejectPlan } from '../approval/plan-form.js';
 import { OrchestrateError } from '../errors.js';
 import { readAudit } from '../resources/read.js';
+import type { AuditKind } from '../store/audit-entry.js';
 import type { PhaseRow, StoredAuditEntry, TaskListItem } from '../store/task-store.js';
 
 /*
@@ -66,13 +67,16 @@ const BY_PERSON = 'by a person in the web view';
 export function engineOperator(engine: Engine): Operator {
   const mask = <T>(value: T): T => engine.masker.maskDeep(value);
   const decided = (task: Task): Decided => ({ taskId: task.id, phase: task.phase });
-  const record = (taskId: string, decision: string, action: string, stepId?: string): void => {
+  const record = (taskId: string, kind: AuditKind, decision: string, action: string, stepId?: string): void => {
     const { task } = engine.get(taskId);
     const tier = stepId === undefined ? 'read' : (task.steps.find((s) => s.id === stepId)?.tier ?? 'read');
     engine.ctx.store.appendAudit({
       taskId,
       ...(stepId === undefined ? {} : { stepId }),
       ts: engine.recorder.now(),
+      actor: 'human',
+      kind,
+      ...(action ? { comment: engine.masker.mask(action) } : {}),
       source: 'web view',
       request: task.request,
       decision,
@@ -101,12 +105,12 @@ export function engineOperator(engine: Engine): Operator {
     },
     async approve(taskId, { planHash, comment }) {
       const task = engine.approve(taskId, planHash, detachedChannel);
-      record(taskId, `plan approved ${BY_PERSON}`, comment ?? '');
+      record(taskId, 'plan_approved', `plan approved ${BY_PERSON}`, comment ?? '');
       return decided(task);
     },
     async reject(taskId, comment) {
       const task = rejectPlan(engine, taskId, withWhy('plan rejected', comment));
-      record(taskId, `plan rejected ${BY_PERSON}`, comment ?? '');
+      record(taskId, 'plan_rejected', `plan rejected ${BY_PERSON}`, comment ?? '');
       return decided(task);
     },
     async cancel(taskId, reason) {
@@ -117,12 +121,18 @@ export function engineOperator(engine: Engine): Operator {
         });
       }
       const task = engine.cancel(taskId, withWhy('cancelled', reason));
-      record(taskId, `task cancelled ${BY_PERSON}`, reason ?? '');
+      record(taskId, 'cancelled', `task cancelled ${BY_PERSON}`, reason ?? '');
       return decided(task);
     },
     async answerStep(taskId, stepId, decision) {
       const task = engine.confirmStep(taskId, stepId, decision === 'approve');
-      record(taskId, `step ${decision === 'approve' ? 'confirmed' : 'refused'} ${BY_PERSON}`, '', stepId);
+      record(
+        taskId,
+        decision === 'approve' ? 'step_confirmed' : 'step_refused',
+        `step ${decision === 'approve' ? 'confirmed' : 'refused'} ${BY_PERSON}`,
+        '',
+        stepId,
+      );
       return decided(task);
     },
     onChange(listener) {
