@@ -37,7 +37,7 @@ try {
   const { task } = await app.engine.planWithSteps('sleep for an hour', {}, [
     { description: 'Sleep for an hour', action: 'shell', command: `echo $$ > ${pidFile}; exec sleep 3600` },
   ]);
-  app.engine.approve(task.id, task.planHash, detachedChannel);
+  await app.engine.approve(task.id, { planHash: task.planHash, actor: 'model' });
   let pid = 0;
   await until(() => {
     try {
@@ -48,8 +48,12 @@ try {
     }
   }, 10_000);
   const started = performance.now();
-  app.engine.cancel(task.id);
-  await until(() => app.engine.get(task.id).task.runs.get('s1')?.state === 'cancelled', 5_000);
+  await app.engine.cancel(task.id, { reason: 'bench', actor: 'model' });
+  let state: string | undefined;
+  await until(() => {
+    void app.engine.get(task.id).then(({ task: t }) => (state = t.runs.get('s1')?.state));
+    return state === 'cancelled';
+  }, 5_000);
   const settledMs = performance.now() - started;
   await until(() => !alive(pid), 5_000);
   const goneMs = performance.now() - started;

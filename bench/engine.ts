@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { detachedChannel } from '../src/engine/channel.js';
-import { toTaskView } from '../src/engine/view.js';
+import { toTaskView } from '../src/engine/views/view.js';
 import { definePlugin } from '../src/plugins/api.js';
 import { sqliteFloor } from './sqlite-floor.js';
 
@@ -65,15 +65,15 @@ async function run(scenario: Scenario, dir: string): Promise<Result> {
     }));
     const { task } = await app.engine.planWithSteps(`bench ${scenario.name}`, {}, drafts);
     const started = performance.now();
-    app.engine.approve(task.id, task.planHash, detachedChannel);
+    await app.engine.approve(task.id, { planHash: task.planHash, actor: 'model' });
     await app.engine.waitFor(task.id, 'terminal', 600_000, new AbortController().signal);
     const totalMs = performance.now() - started;
-    const finished = app.engine.get(task.id);
+    const finished = await app.engine.get(task.id);
     if (finished.task.phase !== 'completed') throw new Error(`${scenario.name} ended ${finished.task.phase}`);
     const statusStart = performance.now();
     const reps = 20;
     for (let i = 0; i < reps; i += 1) {
-      const { task: t, graph } = app.engine.get(task.id);
+      const { task: t, graph } = await app.engine.get(task.id);
       toTaskView(t, graph, { stepLimit: 100 });
     }
     const statusMs = (performance.now() - statusStart) / reps;

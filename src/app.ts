@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { createStepGate } from './approval/step-gate.js';
+import type { ApprovalSettings } from './approval/policy.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { Engine } from './engine/engine.js';
-import { Recorder } from './engine/recorder.js';
-import { Slots } from './engine/slots.js';
-import { ownerId } from './engine/recovery.js';
+import { ownerId } from './engine/run/recovery.js';
+import { Slots } from './engine/run/slots.js';
+import { Writer } from './engine/run/writer.js';
+import { createActionRunner } from './plugins/action-runner.js';
 import type { ActionPlugin } from './plugins/api.js';
 import { builtinPlugins } from './plugins/builtins.js';
-import { validatePlugin } from './plugins/validate.js';
 import { PluginRegistry, type PluginSource } from './plugins/registry.js';
+import { validatePlugin } from './plugins/validate.js';
 import { createMasker } from './secrets.js';
 import { openDatabase } from './store/open.js';
-import { TaskStore } from './store/task-store.js';
+import { SqliteTaskStore } from './store/task-store.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -25,12 +28,13 @@ export interface AppOptions {
 
 export interface App {
   engine: Engine;
-  store: TaskStore;
+  clock: Clock;
+  approval: ApprovalSettings;
   /** Ordered shutdown (see Engine.close), then the database. */
   close(options?: { drainMs?: number; settleMs?: number }): Promise<void>;
 }
 
-/** Wires store → plugins → engine for one process; settles tasks a dead process left behind. */
+/** Wires store → plugins → engine for one process. */
 export function createApp(config: Readonly<Config>, options: AppOptions): App {
   const clock = options.clock ?? systemClock;
   const sources = [
@@ -44,42 +48,47 @@ export function createApp(config: Readonly<Config>, options: AppOptions): App {
     forbidden: config.exec.forbidden,
   });
   // Opened once every plugin and option has passed its checks, so a refused start leaves nothing open.
-  const store = new TaskStore(openDatabase(config.db));
-  const recorder = new Recorder(store, clock, options.logger);
-  const masker = createMasker(config.secretValues);
+  const store = new SqliteTaskStore(openDatabase(config.db));
+  const approval: ApprovalSettings = { policy: config.approvalPolicy, planTimeoutMs: config.planApprovalTimeoutMs };
   const engine = new Engine({
     store,
-    registry,
-    recorder,
+    writer: new Writer(store, clock, options.logger),
+    catalogue: registry,
+    actions: createActionRunner(registry, { ...config.exec, serverEnv: config.environment }),
+    gate: createStepGate(approval.policy),
     clock,
     logger: options.logger,
-    masker,
+    masker: createMasker(config.secretValues),
     slots: new Slots(config.maxConcurrentSteps),
     settings: {
       maxParallel: config.maxParallel,
-      maxConcurrentSteps: config.maxConcurrentSteps,
       stepTimeoutMs: config.stepTimeoutMs,
       autoApproveTiers: config.autoApproveTiers,
       confirmationTimeoutsMs: config.confirmationTimeoutsMs,
-      approvalPolicy: config.approvalPolicy,
-      planApprovalTimeoutMs: config.planApprovalTimeoutMs,
       hostReplanTimeoutMs: config.hostReplanTimeoutMs,
       samplingMaxTokens: config.samplingMaxTokens,
-      sandbox: { ...config.exec, serverEnv: config.environment },
+      ...(config.exec.allowlist ? { allowlist: config.exec.allowlist } : {}),
+      ...(config.exec.allowedPaths ? { allowedPaths: config.exec.allowedPaths } : {}),
       workdir: options.workdir ?? process.cwd(),
       ownerId: ownerId(randomUUID().slice(0, 8)),
     },
   });
-  const recovered = engine.recover();
-  if (recovered.length > 0) options.logger.warn({ tasks: recovered }, 'settled tasks interrupted by an earlier stop');
+  // Tasks a stopped process left behind are settled in the background, while the transport starts.
+  engine.recover().then(
+    (recovered) => {
+      if (recovered.length > 0) options.logger.warn({ tasks: recovered }, 'settled tasks interrupted by an earlier stop');
+    },
+    (error: unknown) => options.logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'recovery failed'),
+  );
   return {
     engine,
-    store,
+    clock,
+    approval,
     async close(closeOptions) {
       try {
         await engine.close(closeOptions);
       } finally {
-        store.close();
+        await store.close();
       }
     },
   };

@@ -46,7 +46,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return 1;
   }
   if (config.transport === 'http') return serveHttp(app, config, logger);
-  const { mcp } = createServer({ engine: app.engine, logger, samplingTimeoutMs: config.samplingTimeoutMs });
+  const { mcp } = createServer({
+    engine: app.engine,
+    approval: app.approval,
+    clock: app.clock,
+    logger,
+    samplingTimeoutMs: config.samplingTimeoutMs,
+  });
   const transport = new StdioTransport(process.stdin, protocolOut, { logger });
 
   const shutdown = orderedShutdown(logger, [

@@ -2,9 +2,11 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { packageVersion } from './version.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { ApprovalSettings } from './approval/policy.js';
+import { systemClock, type Clock } from './clock.js';
 import type { Engine } from './engine/engine.js';
-import type { BackgroundStream } from './llm/background.js';
-import { SessionChannel } from './llm/session-channel.js';
+import type { BackgroundStream } from './session/background.js';
+import { SessionChannel } from './session/session-channel.js';
 import { registerResources } from './resources/index.js';
 import { registerTool } from './tools/definition.js';
 import { TOOLS } from './tools/index.js';
@@ -14,6 +16,9 @@ export const SERVER_VERSION = packageVersion();
 
 export interface ServerDeps {
   engine: Engine;
+  /** Who may approve, and how long a plan form waits. */
+  approval: ApprovalSettings;
+  clock?: Clock;
   logger: Logger;
   samplingTimeoutMs: number;
   /** Whether background requests can reach this client now (Streamable HTTP: its GET stream); default always. */
@@ -38,7 +43,14 @@ export function createServer(deps: ServerDeps): Session {
     { capabilities: { logging: {}, resources: { subscribe: true, listChanged: true } }, instructions: INSTRUCTIONS },
   );
   const channel = new SessionChannel(mcp, deps.samplingTimeoutMs, deps.background, deps.engine.masker);
-  const services = { engine: deps.engine, session: channel, logger: deps.logger, samplingTimeoutMs: deps.samplingTimeoutMs };
+  const services = {
+    engine: deps.engine,
+    session: channel,
+    logger: deps.logger,
+    clock: deps.clock ?? systemClock,
+    samplingTimeoutMs: deps.samplingTimeoutMs,
+    approval: deps.approval,
+  };
   for (const tool of TOOLS) registerTool(mcp, tool, services);
   const subscriptions = registerResources(mcp, deps.engine);
   mcp.registerPrompt(

@@ -2,6 +2,18 @@ import { h, time } from './dom.js';
 import { phaseBadge } from './states.js';
 
 const OUTCOME_ICONS = { success: '✓', failure: '✗', cancelled: '⊘', timeout: '!' };
+const ACTORS = { human: 'a person', model: 'the model', policy: 'policy', system: 'the server' };
+
+/** Who decided or acted, and through what ("a person (web view)"). */
+function who(e) {
+  const actor = ACTORS[e.actor] ?? e.actor ?? '—';
+  return e.source && e.source !== 'orchestrator' ? `${actor} (${e.source})` : actor;
+}
+
+/** The event in words: "plan approved", "step completed", … */
+function event(e) {
+  return (e.kind ?? e.decision ?? '').replaceAll('_', ' ');
+}
 
 /** Phase changes, oldest first. */
 export function phaseHistory(audit) {
@@ -28,7 +40,7 @@ export function auditTable(audit) {
         h(
           'tr',
           {},
-          ['Time', 'Step', 'Source', 'Decision', 'Tier', 'Outcome', 'Details'].map((c) => h('th', { scope: 'col' }, c)),
+          ['Time', 'Step', 'Who', 'Event', 'Tier', 'Outcome', 'Details'].map((c) => h('th', { scope: 'col' }, c)),
         ),
       ),
       h(
@@ -40,17 +52,17 @@ export function auditTable(audit) {
             {},
             h('td', {}, time(e.ts)),
             h('td', {}, e.stepId ? h('a', { href: `#step-${e.stepId}` }, e.stepId) : '—'),
-            h('td', {}, e.source),
-            h('td', {}, e.decision),
-            h('td', {}, e.tier),
+            h('td', {}, who(e)),
+            h('td', {}, event(e)),
+            h('td', {}, e.tier ?? '—'),
             h(
               'td',
               {},
               h(
                 'span',
-                { class: `outcome outcome-${e.outcome}` },
+                { class: `outcome outcome-${e.outcome ?? 'none'}` },
                 h('span', { 'aria-hidden': 'true' }, OUTCOME_ICONS[e.outcome] ?? ''),
-                ` ${e.outcome}`,
+                ` ${e.outcome ?? '—'}`,
               ),
             ),
             h('td', {}, entryDetails(e)),
@@ -63,6 +75,7 @@ export function auditTable(audit) {
 
 function entryDetails(e) {
   const parts = [
+    e.comment ? ['Comment', e.comment] : null,
     e.action ? ['Action', e.action] : null,
     e.exitCode !== undefined && e.exitCode !== null ? ['Exit code', String(e.exitCode)] : null,
     e.stdout ? ['stdout', e.stdout] : null,

@@ -1,6 +1,6 @@
 import type { FormField, HumanForm } from '../engine/channel.js';
 import type { Step, Task, Tier } from '../engine/model.js';
-import { formatDuration } from '../engine/text.js';
+import { formatDuration } from '../engine/views/text.js';
 
 /** The one question every approval form asks; flat primitives only, as elicitation allows. */
 const DECISION_FIELD: FormField = {

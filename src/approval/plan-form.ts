@@ -1,16 +1,14 @@
 import type { ClientChannel } from '../engine/channel.js';
-import type { Engine } from '../engine/engine.js';
+import type { Decision, Engine } from '../engine/engine.js';
 import type { Task } from '../engine/model.js';
-import { formatPlanForApproval } from '../engine/summarize.js';
-import { formatDuration } from '../engine/text.js';
+import { formatPlanForApproval } from '../engine/views/summarize.js';
+import { formatDuration } from '../engine/views/text.js';
 import { OrchestrateError } from '../errors.js';
-import type { ToolExtra } from '../tools/definition.js';
-import { whileWaiting } from '../tools/progress.js';
+import { elicitInCall } from '../session/elicitation.js';
+import type { RequestExtra } from '../session/extra.js';
+import { whileWaiting } from '../session/progress.js';
 import { askHuman } from './answer.js';
-import { elicitInCall } from './elicitation.js';
 import { planForm } from './forms.js';
-
-/** How often a waiting approve call tells a client that asked for progress that it is still waiting. */
 
 export interface PlanDecision {
   task: Task;
@@ -25,20 +23,18 @@ export interface PlanDecision {
 export async function approvePlanByForm(
   engine: Engine,
   taskId: string,
-  planHash: string | undefined,
-  extra: ToolExtra,
-  channel: ClientChannel,
+  options: { planHash?: string; extra: RequestExtra; channel: ClientChannel; timeoutMs: number },
 ): Promise<PlanDecision> {
-  const { task, graph } = engine.get(taskId);
+  const { task, graph } = await engine.get(taskId);
   assertAwaitingApproval(task);
-  if (planHash !== undefined && planHash !== task.planHash) {
-    throw new OrchestrateError('PLAN_CHANGED', `The plan of task ${taskId} is ${task.planHash}, not ${planHash}.`, {
+  if (options.planHash !== undefined && options.planHash !== task.planHash) {
+    throw new OrchestrateError('PLAN_CHANGED', `The plan of task ${taskId} is ${task.planHash}, not ${options.planHash}.`, {
       details: { taskId, planHash: task.planHash },
     });
   }
   // The hash of the plan in the form, not whatever is current when the answer comes back.
   const shown = task.planHash;
-  const timeoutMs = engine.ctx.settings.planApprovalTimeoutMs;
+  const { extra, timeoutMs } = options;
   const form = engine.masker.maskDeep(planForm(task, formatPlanForApproval(task, graph)));
   const outcome = await whileWaiting(extra, 'waiting for the user to answer the approval form', () =>
     askHuman(() => elicitInCall(extra, form, timeoutMs), extra.signal),
@@ -46,17 +42,37 @@ export async function approvePlanByForm(
   const details = { taskId, planHash: shown };
   switch (outcome.kind) {
     case 'approve':
-      return { task: engine.approve(taskId, shown, channel), decision: 'approve' };
+      return {
+        task: await engine.approve(taskId, {
+          planHash: shown,
+          channel: options.channel,
+          actor: 'human',
+          via: 'approval form',
+          ...(outcome.comment ? { comment: outcome.comment } : {}),
+        }),
+        decision: 'approve',
+      };
     case 'reject': {
       const why = outcome.declined ? 'the user declined the plan in the approval form' : 'the user rejected the plan in the approval form';
-      return { task: rejectPlan(engine, taskId, outcome.comment ? `${why}: ${outcome.comment}` : why), decision: 'reject' };
+      const reason = outcome.comment ? `${why}: ${outcome.comment}` : why;
+      return {
+        task: await rejectPlan(engine, taskId, {
+          reason,
+          actor: 'human',
+          via: 'approval form',
+          ...(outcome.comment ? { comment: outcome.comment } : {}),
+        }),
+        decision: 'reject',
+      };
     }
     case 'dismissed':
     case 'aborted':
       throw new OrchestrateError(
         'APPROVAL_DISMISSED',
         `The approval form for task ${taskId} was closed without a decision; it still awaits approval.`,
-        { details },
+        {
+          details,
+        },
       );
     case 'timeout':
       throw new OrchestrateError(
@@ -74,9 +90,9 @@ export async function approvePlanByForm(
 }
 
 /** Rejecting is always safe (nothing runs), so the model may do it without a form. */
-export function rejectPlan(engine: Engine, taskId: string, reason: string): Task {
-  assertAwaitingApproval(engine.get(taskId).task);
-  return engine.cancel(taskId, reason);
+export async function rejectPlan(engine: Engine, taskId: string, options: Decision & { reason: string }): Promise<Task> {
+  assertAwaitingApproval((await engine.get(taskId)).task);
+  return engine.reject(taskId, options);
 }
 
 function assertAwaitingApproval(task: Task): void {

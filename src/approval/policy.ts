@@ -9,6 +9,13 @@ import { OrchestrateError } from '../errors.js';
 export const APPROVAL_POLICIES = ['auto', 'tool', 'elicitation'] as const;
 export type ApprovalPolicy = (typeof APPROVAL_POLICIES)[number];
 
+/** What the approval side needs from the config. */
+export interface ApprovalSettings {
+  policy: ApprovalPolicy;
+  /** How long a plan-approval form waits for the human. */
+  planTimeoutMs: number;
+}
+
 /** How an approval is collected: a form the human answers, or the approve tool. */
 export type ApprovalRoute = 'form' | 'tool';
 

@@ -8,15 +8,15 @@ import { existsSync, statSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { TaskGraph } from '../engine/graph.js';
-import { PHASES, type Phase, type StepStateName } from '../engine/model.js';
-import { isStaleOwner } from '../engine/recovery.js';
-import { toTaskView, type TaskView } from '../engine/view.js';
+import { PHASES, UNFINISHED_PHASES, type Phase, type StepStateName } from '../engine/model.js';
+import { isStaleOwner } from '../engine/run/recovery.js';
+import { toTaskView, type TaskView } from '../engine/views/view.js';
 import { OrchestrateError } from '../errors.js';
 import { SCHEMA_VERSION } from '../store/migrations.js';
-import { TaskStore } from '../store/task-store.js';
+import { SqliteTaskStore } from '../store/task-store.js';
 
 export { PHASES, type Phase } from '../engine/model.js';
-export type { TaskView } from '../engine/view.js';
+export type { TaskView } from '../engine/views/view.js';
 
 /** A server holding a write lock makes readers wait this long before they give up. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -94,12 +94,12 @@ function checkSchema(path: string, version: number): void {
 export class TaskDatabase {
   readonly path: string;
   readonly #db: Database;
-  readonly #store: TaskStore;
+  readonly #store: SqliteTaskStore;
 
   constructor(path: string, db: Database) {
     this.path = path;
     this.#db = db;
-    this.#store = new TaskStore(db);
+    this.#store = new SqliteTaskStore(db);
   }
 
   /** Newest first, optionally in one phase, with each task's steps counted by state. */
@@ -130,7 +130,7 @@ export class TaskDatabase {
 
   /** One task by its id or a unique prefix of it ({@link SHORT_ID_LENGTH}+ characters). */
   loadTask(idOrPrefix: string): TaskDetail {
-    const task = this.#store.loadTask(this.#resolveId(idOrPrefix));
+    const task = this.#store.readTask(this.#resolveId(idOrPrefix));
     if (!task) throw notFound(idOrPrefix);
     const view = toTaskView(task, TaskGraph.from(task.steps), { full: true });
     return { view, ...(task.context.workdir ? { workdir: task.context.workdir } : {}) };
@@ -144,8 +144,13 @@ export class TaskDatabase {
       journalMode: String(this.#db.pragma('journal_mode', { simple: true })),
       bytes: fileSize(this.path) + fileSize(`${this.path}-wal`),
       tasksByPhase: Object.fromEntries(byPhase.sort((a, b) => order(a.phase) - order(b.phase)).map((r) => [r.phase, r.n])),
-      staleTasks: this.#store
-        .unfinished()
+      staleTasks: (
+        this.#db
+          .prepare(
+            `SELECT id, owner, heartbeat_at AS heartbeatAt FROM tasks WHERE phase IN (${UNFINISHED_PHASES.map((p) => `'${p}'`).join(', ')})`,
+          )
+          .all() as Array<{ id: string; owner: string | null; heartbeatAt: string | null }>
+      )
         .filter((row) => isStaleOwner(row, now))
         .map((row) => row.id),
     };
@@ -156,7 +161,7 @@ export class TaskDatabase {
   }
 
   #resolveId(idOrPrefix: string): string {
-    if (this.#store.phaseOf(idOrPrefix) !== undefined) return idOrPrefix;
+    if (this.#store.readPhase(idOrPrefix) !== undefined) return idOrPrefix;
     if (idOrPrefix.length < SHORT_ID_LENGTH) throw notFound(idOrPrefix);
     const matches = this.#withPrefix(idOrPrefix, 6);
     if (matches.length === 1) return matches[0] as string;

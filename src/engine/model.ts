@@ -1,10 +1,12 @@
 /**
- * The task and step model: phases, step states, tiers and the transition tables that are the only
- * way either of them changes.
+ * The task and step model: tiers, phases, step states and the transition tables that are the only
+ * way phases and states change. Shapes are zod schemas; the TypeScript types derive from them.
  */
+import { z } from 'zod';
 
 export const TIERS = ['read', 'write', 'execute', 'destructive', 'external'] as const;
-export type Tier = (typeof TIERS)[number];
+export const TierSchema = z.enum(TIERS);
+export type Tier = z.infer<typeof TierSchema>;
 
 /** Only destructive and external steps ask a human before they run. */
 export function tierNeedsConfirmation(tier: Tier): boolean {
@@ -30,9 +32,12 @@ export const PHASES = [
   'failed',
   'cancelled',
 ] as const;
-export type Phase = (typeof PHASES)[number];
+export const PhaseSchema = z.enum(PHASES);
+export type Phase = z.infer<typeof PhaseSchema>;
 
-export const TERMINAL_PHASES: ReadonlySet<Phase> = new Set<Phase>(['completed', 'failed', 'cancelled']);
+export const TERMINAL_PHASES = ['completed', 'failed', 'cancelled'] as const satisfies readonly Phase[];
+/** Phases of a task that was approved and has not ended: some process must be running it. */
+export const UNFINISHED_PHASES = ['executing', 'awaiting_replan', 'reconciling'] as const satisfies readonly Phase[];
 
 const PHASE_TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
   planning: ['awaiting_approval', 'failed', 'cancelled'],
@@ -46,7 +51,7 @@ const PHASE_TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
 };
 
 export function isTerminalPhase(phase: Phase): boolean {
-  return TERMINAL_PHASES.has(phase);
+  return (TERMINAL_PHASES as readonly Phase[]).includes(phase);
 }
 
 export function canTransitionPhase(from: Phase, to: Phase): boolean {
@@ -54,13 +59,18 @@ export function canTransitionPhase(from: Phase, to: Phase): boolean {
 }
 
 export const STEP_STATES = ['pending', 'running', 'awaiting_confirmation', 'completed', 'failed', 'skipped', 'cancelled'] as const;
-export type StepStateName = (typeof STEP_STATES)[number];
+export const StepStateSchema = z.enum(STEP_STATES);
+export type StepStateName = z.infer<typeof StepStateSchema>;
+
+export const TERMINAL_STEP_STATES = ['completed', 'failed', 'skipped', 'cancelled'] as const satisfies readonly StepStateName[];
 
 const STEP_TRANSITIONS: Readonly<Record<StepStateName, readonly StepStateName[]>> = {
   pending: ['running', 'awaiting_confirmation', 'skipped', 'cancelled', 'failed'],
-  running: ['awaiting_confirmation', 'completed', 'failed', 'cancelled', 'skipped'],
-  // Confirmed: back to pending until a slot to run it is free.
-  awaiting_confirmation: ['pending', 'running', 'cancelled', 'failed', 'skipped'],
+  // Back to pending: an attempt failed and another is due, or its process stopped and it runs again.
+  running: ['pending', 'awaiting_confirmation', 'completed', 'failed', 'cancelled', 'skipped'],
+  // Confirmed: back to pending until a slot to run it is free. Completed: a human vouched that an
+  // interrupted step's effect happened.
+  awaiting_confirmation: ['pending', 'running', 'completed', 'cancelled', 'failed', 'skipped'],
   completed: [],
   failed: [],
   skipped: [],
@@ -75,122 +85,136 @@ export function canTransitionStep(from: StepStateName, to: StepStateName): boole
   return STEP_TRANSITIONS[from].includes(to);
 }
 
+/**
+ * What repeating a step does: `none` (pure: text, LLM calls), `idempotent` (safe to repeat: reads,
+ * builds, tests), `side-effecting` (may act twice). Decides whether an interrupted step re-runs.
+ */
+export const EFFECTS = ['none', 'idempotent', 'side-effecting'] as const;
+export const EffectsSchema = z.enum(EFFECTS);
+export type Effects = z.infer<typeof EffectsSchema>;
+
+/** How a failed attempt is tried again: `attempts` in all, exponential backoff with jitter between them. */
+export const RetryPolicySchema = z.object({
+  attempts: z.int().min(1).max(20).describe('Attempts in all, the first included'),
+  backoffSeconds: z.number().min(0).max(3_600).describe('Wait before the second attempt; doubles for each further one'),
+  maxBackoffSeconds: z.number().min(0).max(86_400).describe('Longest wait between two attempts'),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
+
 /** A step of a plan, as stored and shown. `dependsOn` holds ids of steps that must complete first. */
-export interface Step {
-  id: string;
-  action: string;
-  description: string;
-  dependsOn: string[];
-  tier: Tier;
-  input: Record<string, unknown>;
-  estimatedTokens: number;
+export const StepSchema = z.object({
+  id: z.string(),
+  action: z.string(),
+  description: z.string(),
+  dependsOn: z.array(z.string()),
+  tier: TierSchema,
+  input: z.record(z.string(), z.unknown()),
+  estimatedTokens: z.number(),
   /** The command lines the step runs, as its action listed them at plan time (shown in the plan). */
-  commands?: string[];
+  commands: z.array(z.string()).optional(),
   /** Why the step's commands raised its tier above its action's own, when they did. */
-  tierReasons?: string[];
-}
+  tierReasons: z.array(z.string()).optional(),
+});
+export type Step = z.infer<typeof StepSchema>;
 
 /** What a finished step produced. */
-export interface StepOutputs {
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-  artifacts: string[];
-  data: unknown;
+export const StepOutputsSchema = z.object({
+  stdout: z.string(),
+  stderr: z.string(),
+  exitCode: z.number().nullable(),
+  artifacts: z.array(z.string()),
+  data: z.unknown(),
   /** The action cut its output (the text says where). */
-  truncated?: boolean;
-}
+  truncated: z.boolean().optional(),
+});
+export type StepOutputs = z.infer<typeof StepOutputsSchema>;
 
 /** The run-time record of one step. */
-export interface StepRun {
-  state: StepStateName;
-  startedAt?: string;
-  finishedAt?: string;
-  summary?: string;
-  error?: string;
-  /** Why a step was skipped or cancelled. */
-  reason?: string;
-  /** The confirmation nonce while a destructive/external step waits for a human. */
-  nonce?: string;
-  /**
-   * While awaiting confirmation: asked of the human through a form (elicitation), so the approve
-   * tool may not confirm it, or waiting for the approve tool. Kept in memory only, like the wait.
-   */
-  confirmVia?: 'form' | 'tool';
-  outputs?: StepOutputs;
-}
+export const StepRunSchema = z.object({
+  state: StepStateSchema,
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  summary: z.string().optional(),
+  error: z.string().optional(),
+  /** Why a step was skipped, cancelled or waits for a human ("interrupted"). */
+  reason: z.string().optional(),
+  /** The confirmation nonce while a step waits for a human. */
+  nonce: z.string().optional(),
+  /** While awaiting confirmation: asked through a form the human answers, or through the approve tool. */
+  confirmVia: z.enum(['form', 'tool']).optional(),
+  outputs: StepOutputsSchema.optional(),
+});
+export type StepRun = z.infer<typeof StepRunSchema>;
 
-export interface TaskContext {
-  facts?: string[];
+export const TaskContextSchema = z.object({
+  facts: z.array(z.string()).optional(),
   /** Where the steps run; set for every task planned since the workdir became part of the plan. */
-  workdir?: string;
+  workdir: z.string().optional(),
   /** The client's workspace roots when the plan was made; commands may run inside them. */
-  roots?: string[];
-}
+  roots: z.array(z.string()).optional(),
+});
+export type TaskContext = z.infer<typeof TaskContextSchema>;
 
 /** Where a task's plan came from: the client's LLM by sampling, or the calling model itself. */
-export type PlanOrigin = 'sampling' | 'host';
+export const PLAN_ORIGINS = ['sampling', 'host'] as const;
+export type PlanOrigin = (typeof PLAN_ORIGINS)[number];
 
-export interface Task {
+/** What a task waiting for host-written corrective steps shows the calling model. */
+export const ReplanRequestSchema = z.object({
+  failedStepId: z.string(),
+  failedStep: z.string(),
+  error: z.string(),
+  deadline: z.string(),
+  prompt: z.string(),
+});
+export type ReplanRequest = z.infer<typeof ReplanRequestSchema>;
+
+/** The task-level fields besides phase that change while a task runs. */
+export interface TaskMeta {
+  planHash: string;
+  replanAttempts: number;
+  replanRequest?: ReplanRequest;
+}
+
+/**
+ * A task as held in memory. Only the writer (src/engine/run/writer.ts) changes `phase`,
+ * `completedAt`, `runs`, `steps`, the meta fields and `version`.
+ */
+export interface Task extends TaskMeta {
   id: string;
   request: string;
   phase: Phase;
-  planHash: string;
   createdAt: string;
   completedAt?: string;
-  replanAttempts: number;
   origin: PlanOrigin;
   context: TaskContext;
   /** Steps in insertion order (original plan first, then replanned steps). */
   steps: Step[];
   runs: Map<string, StepRun>;
-  /** Set while the task waits for a host-written corrective plan. */
-  replanRequest?: ReplanRequest;
   /** Bumped on every observable change; long-polling `status` waits on it. */
   version: number;
 }
 
-export interface ReplanRequest {
-  failedStepId: string;
-  failedStep: string;
-  error: string;
-  deadline: string;
-  prompt: string;
-}
-
-export interface TaskCounts {
-  pending: number;
-  running: number;
-  awaiting: number;
-  completed: number;
-  failed: number;
-  skipped: number;
-  cancelled: number;
-  total: number;
-}
+export const TaskCountsSchema = z.object({
+  pending: z.number(),
+  running: z.number(),
+  awaiting: z.number(),
+  completed: z.number(),
+  failed: z.number(),
+  skipped: z.number(),
+  cancelled: z.number(),
+  total: z.number(),
+});
+export type TaskCounts = z.infer<typeof TaskCountsSchema>;
 
 export function countSteps(task: Pick<Task, 'runs'>): TaskCounts {
-  const counts: TaskCounts = {
-    pending: 0,
-    running: 0,
-    awaiting: 0,
-    completed: 0,
-    failed: 0,
-    skipped: 0,
-    cancelled: 0,
-    total: 0,
-  };
+  const counts: TaskCounts = { pending: 0, running: 0, awaiting: 0, completed: 0, failed: 0, skipped: 0, cancelled: 0, total: 0 };
   for (const run of task.runs.values()) {
     counts.total += 1;
     if (run.state === 'awaiting_confirmation') counts.awaiting += 1;
     else counts[run.state] += 1;
   }
   return counts;
-}
-
-export function isComplete(task: Pick<Task, 'runs'>): boolean {
-  for (const run of task.runs.values()) if (!isTerminalStepState(run.state)) return false;
-  return true;
 }
 
 export function allSucceeded(task: Pick<Task, 'runs'>): boolean {
@@ -200,3 +224,30 @@ export function allSucceeded(task: Pick<Task, 'runs'>): boolean {
 
 /** The maximum number of corrective replans per task. */
 export const MAX_REPLAN_ATTEMPTS = 2;
+
+/** Who made a decision or caused an effect: a person (form, CLI, web view), the model through a tool, policy, or the server. */
+export const ACTORS = ['human', 'model', 'policy', 'system'] as const;
+export type Actor = (typeof ACTORS)[number];
+
+/**
+ * The events the audit log records. A shipped name never changes meaning; new events get new names.
+ * `note` is for entries no more specific event fits (older rows with an unrecognised decision).
+ */
+export const AUDIT_KINDS = [
+  'plan_created',
+  'plan_approved',
+  'plan_rejected',
+  'comment',
+  'step_confirmed',
+  'step_refused',
+  'step_attempt',
+  'step_completed',
+  'step_failed',
+  'replanned',
+  'cancelled',
+  'budget_warning',
+  'budget_exceeded',
+  'resume_decision',
+  'note',
+] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];

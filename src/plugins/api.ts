@@ -30,7 +30,7 @@ export { parseCommand, CommandParseError } from './command.js';
 export type { ParsedCommand } from './command.js';
 export { findForbidden } from './forbidden.js';
 export type { ForbiddenMatch } from './forbidden.js';
-export { firstLineSummary } from '../engine/text.js';
+export { firstLineSummary } from './text.js';
 
 /** The plugin API version this server speaks. */
 export const API_VERSION = 1;

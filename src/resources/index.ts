@@ -17,10 +17,7 @@ function json(uri: URL, value: unknown, masker: Masker): ReadResourceResult {
  * per-session subscriptions. Call before `connect()`; close the returned subscriptions with the session.
  */
 export function registerResources(mcp: McpServer, engine: Engine): ResourceSubscriptions {
-  const taskIds = (value: string) =>
-    recentTasks(engine)
-      .map((t) => t.id)
-      .filter((id) => id.startsWith(value));
+  const taskIds = async (value: string) => (await recentTasks(engine)).map((t) => t.id).filter((id) => id.startsWith(value));
   mcp.registerResource(
     'tasks',
     TASKS_URI,
@@ -29,24 +26,29 @@ export function registerResources(mcp: McpServer, engine: Engine): ResourceSubsc
       description: `The newest ${TASKS_RESOURCE_LIMIT} tasks, newest first, with the total count; page older ones with the status tool.`,
       mimeType: JSON_MIME,
     },
-    (uri) => json(uri, readTasks(engine), engine.masker),
+    async (uri) => json(uri, await readTasks(engine), engine.masker),
   );
   mcp.registerResource(
     'task',
     new ResourceTemplate(TASK_TEMPLATE, {
-      list: () => ({
-        resources: recentTasks(engine).map((t) => ({ uri: taskUri(t.id), name: t.id, title: t.request.slice(0, 80), mimeType: JSON_MIME })),
+      list: async () => ({
+        resources: (await recentTasks(engine)).map((t) => ({
+          uri: taskUri(t.id),
+          name: t.id,
+          title: t.request.slice(0, 80),
+          mimeType: JSON_MIME,
+        })),
       }),
       complete: { taskId: taskIds },
     }),
     { title: 'Task', description: 'A task with every step and full, uncapped outputs (TaskView JSON)', mimeType: JSON_MIME },
-    (uri, { taskId }) => json(uri, readTask(engine, uri.href, String(taskId)), engine.masker),
+    async (uri, { taskId }) => json(uri, await readTask(engine, uri.href, String(taskId)), engine.masker),
   );
   mcp.registerResource(
     'task-audit',
     new ResourceTemplate(AUDIT_TEMPLATE, { list: undefined, complete: { taskId: taskIds } }),
     { title: 'Task audit', description: "A task's audit log and its phase history, oldest first", mimeType: JSON_MIME },
-    (uri, { taskId }) => json(uri, readAudit(engine, uri.href, String(taskId)), engine.masker),
+    async (uri, { taskId }) => json(uri, await readAudit(engine, uri.href, String(taskId)), engine.masker),
   );
   mcp.registerResource(
     'actions',
@@ -56,8 +58,8 @@ export function registerResources(mcp: McpServer, engine: Engine): ResourceSubsc
   );
 
   const subscriptions = new ResourceSubscriptions(mcp, engine);
-  mcp.server.setRequestHandler(SubscribeRequestSchema, (request) => {
-    subscriptions.subscribe(request.params.uri);
+  mcp.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+    await subscriptions.subscribe(request.params.uri);
     return {};
   });
   mcp.server.setRequestHandler(UnsubscribeRequestSchema, (request) => {

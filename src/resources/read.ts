@@ -1,6 +1,6 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Engine } from '../engine/engine.js';
-import type { TaskView } from '../engine/view.js';
+import type { TaskView } from '../engine/views/view.js';
 import { isOrchestrateError } from '../errors.js';
 
 /** How many tasks the list resource carries; older ones are paged with the `status` tool. */
@@ -15,22 +15,22 @@ export function resourceNotFound(uri: string, message: string): McpError {
 }
 
 /** Runs a read, turning our TASK_NOT_FOUND into the protocol's not-found error. */
-function orNotFound<T>(uri: string, read: () => T): T {
+async function orNotFound<T>(uri: string, read: () => Promise<T>): Promise<T> {
   try {
-    return read();
+    return await read();
   } catch (error) {
     if (isOrchestrateError(error) && error.code === 'TASK_NOT_FOUND') throw resourceNotFound(uri, error.message);
     throw error;
   }
 }
 
-export function readTasks(engine: Engine) {
-  const { items, total } = engine.list(TASKS_RESOURCE_LIMIT, 0);
+export async function readTasks(engine: Engine) {
+  const { items, total } = await engine.list({ limit: TASKS_RESOURCE_LIMIT, offset: 0 });
   return { tasks: items, total, limit: TASKS_RESOURCE_LIMIT };
 }
 
 /** The full TaskView: every step, outputs uncapped. */
-export function readTask(engine: Engine, uri: string, taskId: string): TaskView {
+export function readTask(engine: Engine, uri: string, taskId: string): Promise<TaskView> {
   return orNotFound(uri, () => engine.view(taskId, { full: true }));
 }
 
@@ -39,25 +39,16 @@ export function readTask(engine: Engine, uri: string, taskId: string): TaskView 
  * place in the task's hash chain (seq, prevHash, hash); `chain` says whether the chain is intact
  * and, if not, where it breaks.
  */
-export function readAudit(engine: Engine, uri: string, taskId: string) {
-  const { store } = engine.ctx;
-  if (store.phaseOf(taskId) === undefined) throw resourceNotFound(uri, `No task has id ${taskId}.`);
-  const entries = store.auditEntries(taskId).map(({ taskId: _taskId, chain: _chain, ...entry }) => entry);
-  const { ok, problems } = store.verifyAuditChain(taskId);
-  const chain = {
-    intact: ok,
-    entries: entries.length,
-    lastHash: entries.at(-1)?.hash ?? null,
-    ...(problems[0] ? { broken: problems[0] } : {}),
-  };
-  return { taskId, phases: store.phaseHistory(taskId), chain, entries };
+export async function readAudit(engine: Engine, uri: string, taskId: string) {
+  const { phases, entries, chain } = await orNotFound(uri, () => engine.audit(taskId));
+  return { taskId, phases, chain, entries };
 }
 
 export function readActions(engine: Engine) {
-  return engine.ctx.registry.list();
+  return engine.actions();
 }
 
 /** Ids of the newest tasks, for the template's resource list and taskId completion. */
-export function recentTasks(engine: Engine) {
-  return engine.list(TASKS_RESOURCE_LIMIT, 0).items;
+export async function recentTasks(engine: Engine) {
+  return (await engine.list({ limit: TASKS_RESOURCE_LIMIT, offset: 0 })).items;
 }

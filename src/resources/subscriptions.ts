@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Engine } from '../engine/engine.js';
 import type { Task } from '../engine/model.js';
-import type { PhaseChange } from '../engine/recorder.js';
+import type { PhaseChange } from '../engine/run/writer.js';
 import { resourceNotFound } from './read.js';
 import { UpdateScheduler } from './scheduler.js';
 import { auditUri, parseResourceUri, TASKS_URI, taskUri } from './uris.js';
@@ -26,15 +26,15 @@ export class ResourceSubscriptions {
     this.#mcp = mcp;
     this.#engine = engine;
     this.#scheduler = new UpdateScheduler((uri) => this.#sendUpdated(uri), windowMs);
-    engine.recorder.on('change', this.#onChange);
-    engine.recorder.on('phase', this.#onPhase);
+    engine.events.on('change', this.#onChange);
+    engine.events.on('phase', this.#onPhase);
   }
 
   /** Adds a subscription; an unknown URI or task is a protocol error, so the client learns at once. */
-  subscribe(uri: string): void {
+  async subscribe(uri: string): Promise<void> {
     const ref = parseResourceUri(uri);
     if (!ref) throw new McpError(ErrorCode.InvalidParams, `Resource ${uri} not found: not an orchestrate resource`, { uri });
-    if ('taskId' in ref && this.#engine.ctx.store.phaseOf(ref.taskId) === undefined) {
+    if ('taskId' in ref && !(await this.#engine.exists(ref.taskId))) {
       throw resourceNotFound(uri, `No task has id ${ref.taskId}.`);
     }
     this.#uris.add(ref.uri);
@@ -47,8 +47,8 @@ export class ResourceSubscriptions {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#engine.recorder.off('change', this.#onChange);
-    this.#engine.recorder.off('phase', this.#onPhase);
+    this.#engine.events.off('change', this.#onChange);
+    this.#engine.events.off('phase', this.#onPhase);
     this.#scheduler.close();
     this.#uris.clear();
   }

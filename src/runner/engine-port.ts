@@ -2,15 +2,16 @@
  * What the runner needs from the engine, in one place: build it the way inline serving does, tell
  * which tasks it is still running, close it. The rest of src/runner/ sees only this.
  */
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { createApp } from '../app.js';
+import type { ApprovalSettings } from '../approval/policy.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/engine.js';
 import { loadPluginDirs } from '../plugins/loader.js';
 
 export interface RunnerEngine {
   engine: Engine;
+  approval: ApprovalSettings;
   /** Ids of the tasks this process is executing, replanning or reconciling. */
   unfinished(): string[];
   /** Ordered: the engine (running steps settled), then the database. */
@@ -20,15 +21,11 @@ export interface RunnerEngine {
 export async function openRunnerEngine(config: Readonly<Config>, logger: Logger): Promise<RunnerEngine> {
   const plugins = await loadPluginDirs(config.pluginDirs);
   const app = createApp(config, { logger, plugins });
-  // Tasks are owned by "host:pid:tag" (src/engine/recovery.ts); another process's tasks do not keep this one alive.
-  const mine = `${hostname()}:${process.pid}:`;
   return {
     engine: app.engine,
-    unfinished: () =>
-      app.store
-        .unfinished()
-        .filter((row) => row.owner?.startsWith(mine))
-        .map((row) => row.id),
+    approval: app.approval,
+    // Only the tasks this process runs keep it alive; another process's tasks do not.
+    unfinished: () => app.engine.running(),
     close: () => app.close(),
   };
 }

@@ -76,7 +76,7 @@ export class ConnectionHub {
   async #openSession(socket: Socket): Promise<void> {
     const { logger, runner, samplingTimeoutMs } = this.#deps;
     const transport = new DrainingTransport(new StdioTransport(socket, socket, { logger }));
-    const { mcp } = createServer({ engine: runner.engine, logger, samplingTimeoutMs });
+    const { mcp } = createServer({ engine: runner.engine, approval: runner.approval, logger, samplingTimeoutMs });
     let closed: Promise<void> | undefined;
     const session = {
       socket,

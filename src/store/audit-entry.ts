@@ -1,29 +1,9 @@
 import { z } from 'zod';
+import { ACTORS, AUDIT_KINDS } from '../engine/model.js';
 
-/** Who made a decision or caused an effect: a person (form, CLI, web view), the client's model through a tool, configured policy, or the server itself. */
-export const AUDIT_ACTORS = ['human', 'model', 'policy', 'system'] as const;
-
-/**
- * The events the audit log records. A shipped name never changes meaning; new events get new names.
- * `note` is for entries no more specific event fits (older rows with an unrecognised decision).
- */
-export const AUDIT_KINDS = [
-  'plan_created',
-  'plan_approved',
-  'plan_rejected',
-  'comment',
-  'step_confirmed',
-  'step_refused',
-  'step_attempt',
-  'step_completed',
-  'step_failed',
-  'replanned',
-  'cancelled',
-  'budget_warning',
-  'budget_exceeded',
-  'resume_decision',
-  'note',
-] as const;
+/** Who made a decision or caused an effect, and the events the log records: defined with the task model. */
+export const AUDIT_ACTORS = ACTORS;
+export { AUDIT_KINDS };
 
 export const AUDIT_OUTCOMES = ['success', 'failure', 'cancelled', 'timeout'] as const;
 

@@ -82,6 +82,10 @@ const MIGRATIONS: readonly Migration[] = [
   ALTER TABLE steps ADD COLUMN commands TEXT;
   ALTER TABLE steps ADD COLUMN tier_reasons TEXT;
   `,
+  // The rest of a step's run record (how a confirmation is asked, attempts, …), as JSON.
+  `
+  ALTER TABLE steps ADD COLUMN run_extra TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

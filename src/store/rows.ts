@@ -31,6 +31,28 @@ export interface StepRow {
   reason: string | null;
   nonce: string | null;
   outputs: string | null;
+  run_extra: string | null;
+}
+
+/** Run fields without a column of their own, kept as JSON in `run_extra`. */
+const EXTRA_FIELDS = ['confirmVia'] as const;
+
+/** The parameters of a step's run record for the update statement. */
+export function stepParams(taskId: string, stepId: string, run: StepRun): Record<string, unknown> {
+  const extra = Object.fromEntries(EXTRA_FIELDS.filter((key) => run[key] !== undefined).map((key) => [key, run[key]]));
+  return {
+    taskId,
+    id: stepId,
+    state: run.state,
+    startedAt: run.startedAt ?? null,
+    finishedAt: run.finishedAt ?? null,
+    summary: run.summary ?? null,
+    error: run.error ?? null,
+    reason: run.reason ?? null,
+    nonce: run.nonce ?? null,
+    outputs: run.outputs ? JSON.stringify(run.outputs) : null,
+    extra: Object.keys(extra).length > 0 ? JSON.stringify(extra) : null,
+  };
 }
 
 export function fromStepRow(row: StepRow): { step: Step; run: StepRun } {
@@ -42,6 +64,7 @@ export function fromStepRow(row: StepRow): { step: Step; run: StepRun } {
   if (row.reason !== null) run.reason = row.reason;
   if (row.nonce !== null) run.nonce = row.nonce;
   if (row.outputs !== null) run.outputs = JSON.parse(row.outputs) as StepRun['outputs'];
+  if (row.run_extra !== null) Object.assign(run, JSON.parse(row.run_extra) as Partial<StepRun>);
   return {
     step: {
       id: row.id,

@@ -1,73 +1,49 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Phase, ReplanRequest, Step, StepRun, Task } from '../engine/model.js';
+import { TERMINAL_PHASES, TERMINAL_STEP_STATES, UNFINISHED_PHASES, type Phase, type Step, type Task } from '../engine/model.js';
+import type {
+  AuditRecord,
+  AuditTrail,
+  Committed,
+  Ownership,
+  PhaseRow,
+  StoredChange,
+  TaskQuery,
+  TaskStore,
+  TaskSummary,
+} from '../engine/ports.js';
 import type { AuditEntry, StoredAuditEntry } from './audit-entry.js';
 import { AuditLog } from './audit-log.js';
-import { verifyAuditChain, type AuditVerification } from './audit-verify.js';
-import { fromStepRow, fromTaskRow, type StepRow, type TaskRow } from './rows.js';
+import { verifyAuditChain } from './audit-verify.js';
+import { fromStepRow, fromTaskRow, stepParams, type StepRow, type TaskRow } from './rows.js';
 
 export type { AuditEntry, StoredAuditEntry } from './audit-entry.js';
+export type { PhaseRow } from '../engine/ports.js';
+/** A row of the task list. */
+export type TaskListItem = TaskSummary;
 
-export interface TaskListItem {
-  id: string;
-  request: string;
-  phase: Phase;
-  createdAt: string;
-  completedAt?: string;
-  stepCount: number;
-}
+const list = (values: readonly string[]): string => values.map((value) => `'${value}'`).join(', ');
+const NOT_ENDED = `phase NOT IN (${list(TERMINAL_PHASES)})`;
+const STEP_NOT_ENDED = `state NOT IN (${list(TERMINAL_STEP_STATES)})`;
 
-export interface PhaseRow {
-  id: number;
-  state: Phase;
-  enteredAt: string;
-}
-
-/** Every SQL statement of the task state lives here, prepared once. */
-export class TaskStore {
+/**
+ * The task state in SQLite (better-sqlite3): every statement prepared once, every change of a task
+ * in one transaction. better-sqlite3 is synchronous; the engine sees the asynchronous TaskStore
+ * interface, which a networked database implements too.
+ */
+export class SqliteTaskStore implements TaskStore {
   readonly #db: Database;
-  readonly #s: Record<string, Statement>;
+  readonly #s: ReturnType<typeof prepare>;
   readonly #audit: AuditLog;
 
   constructor(db: Database) {
     this.#db = db;
     this.#audit = new AuditLog(db);
-    const p = (sql: string): Statement => db.prepare(sql);
-    this.#s = {
-      insertTask: p(`INSERT INTO tasks (id, request, phase, plan_hash, origin, context, created_at, updated_at,
-        replan_attempts) VALUES (@id, @request, @phase, @planHash, @origin, @context, @createdAt, @createdAt, 0)`),
-      insertStep: p(`INSERT INTO steps (task_id, id, position, action, description, depends_on, tier, input,
-        estimated_tokens, commands, tier_reasons, state) VALUES (@taskId, @id, @position, @action, @description, @dependsOn,
-        @tier, @input, @estimatedTokens, @commands, @tierReasons, @state)`),
-      insertPhase: p(`INSERT INTO task_states (task_id, state, entered_at) VALUES (?, ?, ?)`),
-      // Terminal is terminal in the file too: another server process may have ended the task.
-      updatePhase: p(`UPDATE tasks SET phase = ?, completed_at = ?, updated_at = ?
-        WHERE id = ? AND phase NOT IN ('completed', 'failed', 'cancelled')`),
-      phaseOf: p(`SELECT phase FROM tasks WHERE id = ?`),
-      updateStep: p(`UPDATE steps SET state = @state, started_at = @startedAt, finished_at = @finishedAt,
-        summary = @summary, error = @error, reason = @reason, nonce = @nonce, outputs = @outputs
-        WHERE task_id = @taskId AND id = @id AND state NOT IN ('completed', 'failed', 'skipped', 'cancelled')`),
-      updateMeta: p(`UPDATE tasks SET plan_hash = ?, replan_attempts = ?, replan_request = ?, updated_at = ?
-        WHERE id = ?`),
-      claim: p(`UPDATE tasks SET owner = ?, heartbeat_at = ? WHERE id = ? AND phase = 'awaiting_approval'`),
-      setOwner: p(`UPDATE tasks SET owner = ?, heartbeat_at = ? WHERE id = ?`),
-      heartbeat: p(`UPDATE tasks SET heartbeat_at = ? WHERE owner = ?`),
-      getTask: p(`SELECT * FROM tasks WHERE id = ?`),
-      getSteps: p(`SELECT * FROM steps WHERE task_id = ? ORDER BY position`),
-      list: p(`SELECT t.id, t.request, t.phase, t.created_at, t.completed_at,
-        (SELECT COUNT(*) FROM steps s WHERE s.task_id = t.id) AS step_count
-        FROM tasks t ORDER BY t.seq DESC LIMIT ? OFFSET ?`),
-      countTasks: p(`SELECT COUNT(*) AS n FROM tasks`),
-      awaitingApproval: p(`SELECT id FROM tasks WHERE phase = 'awaiting_approval' ORDER BY seq`),
-      unfinished: p(`SELECT id, owner, heartbeat_at FROM tasks
-        WHERE phase IN ('executing', 'awaiting_replan', 'reconciling')`),
-      phases: p(`SELECT id, state, entered_at FROM task_states WHERE task_id = ? ORDER BY id`),
-    };
+    this.#s = prepare(db);
   }
 
-  /** Stores a new task with its steps and its first phase rows, all or nothing. */
-  createTask(task: Task, phases: readonly Phase[], at: string): void {
-    this.#db.transaction(() => {
-      this.#s.insertTask!.run({
+  async createTask(task: Task, phases: readonly Phase[], audit: readonly AuditRecord[]): Promise<void> {
+    this.#write(() => {
+      this.#s.insertTask.run({
         id: task.id,
         request: task.request,
         phase: task.phase,
@@ -76,21 +52,131 @@ export class TaskStore {
         context: JSON.stringify(task.context),
         createdAt: task.createdAt,
       });
-      this.#insertSteps(task.id, task.steps, 0, task.runs);
-      for (const phase of phases) this.#s.insertPhase!.run(task.id, phase, at);
-    })();
+      this.#insertSteps(task.id, task.steps, 0);
+      for (const phase of phases) this.#s.insertPhase.run(task.id, phase, task.createdAt);
+      for (const entry of audit) this.#audit.append(toEntry(entry, task.id));
+    });
   }
 
-  addSteps(task: Task, steps: readonly Step[], startPosition: number, at: string): void {
-    this.#db.transaction(() => {
-      this.#insertSteps(task.id, steps, startPosition, task.runs);
-      this.#updateMeta(task, at);
-    })();
+  async loadTask(id: string): Promise<Task | undefined> {
+    return this.readTask(id);
   }
 
-  #insertSteps(taskId: string, steps: readonly Step[], startPosition: number, runs: Map<string, StepRun>): void {
+  /** The stored task, read synchronously (the command line reads a file no engine runs on). */
+  readTask(id: string): Task | undefined {
+    const row = this.#s.getTask.get(id) as TaskRow | undefined;
+    if (!row) return undefined;
+    return fromTaskRow(row, (this.#s.getSteps.all(id) as StepRow[]).map(fromStepRow));
+  }
+
+  async phaseOf(id: string): Promise<Phase | undefined> {
+    return this.readPhase(id);
+  }
+
+  readPhase(id: string): Phase | undefined {
+    return (this.#s.phaseOf.get(id) as { phase: Phase } | undefined)?.phase;
+  }
+
+  async listTasks(query: TaskQuery): Promise<{ items: TaskSummary[]; total: number }> {
+    const phases = query.phases && query.phases.length > 0 ? JSON.stringify(query.phases) : null;
+    const rows = this.#s.list.all(phases, phases, query.limit, query.offset) as ListRow[];
+    const total = (this.#s.countTasks.get(phases, phases) as { n: number }).n;
+    return { total, items: rows.map(toSummary) };
+  }
+
+  async awaitingApproval(): Promise<string[]> {
+    return (this.#s.awaitingApproval.all() as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  async claim(taskId: string, owner: string, at: string, audit: readonly AuditRecord[]): Promise<boolean> {
+    return this.#write(() => {
+      // Ownership and phase change in one conditional statement: of two approvals racing, one wins.
+      if (this.#s.claim.run(owner, at, at, taskId).changes !== 1) return false;
+      this.#s.insertPhase.run(taskId, 'executing', at);
+      for (const entry of audit) this.#audit.append(toEntry(entry, taskId));
+      return true;
+    });
+  }
+
+  async adopt(taskId: string, owner: string, previous: string | null, at: string): Promise<boolean> {
+    return this.#s.adopt.run(owner, at, taskId, previous).changes === 1;
+  }
+
+  async release(taskId: string, owner: string): Promise<void> {
+    this.#s.release.run(taskId, owner);
+  }
+
+  async heartbeat(owner: string, at: string): Promise<void> {
+    this.#s.heartbeat.run(at, owner);
+  }
+
+  async unfinished(): Promise<Ownership[]> {
+    return (this.#s.unfinished.all() as OwnerRow[]).map((r) => ({ id: r.id, phase: r.phase, owner: r.owner, heartbeatAt: r.heartbeat_at }));
+  }
+
+  async commit(taskId: string, change: StoredChange): Promise<Committed> {
+    return this.#write(() => {
+      if (change.added) this.#insertSteps(taskId, change.added.steps, change.added.startPosition);
+      const steps = (change.steps ?? [])
+        .filter(([stepId, run]) => this.#s.updateStep.run(stepParams(taskId, stepId, run)).changes === 1)
+        .map(([stepId]) => stepId);
+      const phases: Phase[] = [];
+      for (const phase of change.phases ?? []) {
+        const completedAt = (TERMINAL_PHASES as readonly Phase[]).includes(phase) ? (change.completedAt ?? change.at) : null;
+        if (this.#s.updatePhase.run(phase, completedAt, change.at, taskId).changes === 0) break;
+        this.#s.insertPhase.run(taskId, phase, change.at);
+        phases.push(phase);
+      }
+      if (change.meta) {
+        const { planHash, replanAttempts, replanRequest } = change.meta;
+        this.#s.updateMeta.run(planHash, replanAttempts, replanRequest ? JSON.stringify(replanRequest) : null, change.at, taskId);
+      }
+      for (const entry of change.audit ?? []) this.#audit.append(toEntry(entry, taskId));
+      return { steps, phases };
+    });
+  }
+
+  async appendAudit(entries: readonly AuditRecord[]): Promise<void> {
+    this.#write(() => {
+      for (const entry of entries) this.#audit.append(toEntry(entry, entry.taskId));
+    });
+  }
+
+  async auditTrail(taskId: string): Promise<AuditTrail> {
+    const entries = this.#audit.entries(taskId).map(({ taskId: _task, chain: _chain, ...entry }) => entry);
+    const { ok, problems } = verifyAuditChain(this.#db, taskId);
+    return {
+      phases: this.phaseHistory(taskId),
+      entries: entries as AuditTrail['entries'],
+      chain: {
+        intact: ok,
+        entries: entries.length,
+        lastHash: entries.at(-1)?.hash ?? null,
+        ...(problems[0] ? { broken: problems[0] } : {}),
+      },
+    };
+  }
+
+  phaseHistory(taskId: string): PhaseRow[] {
+    return (this.#s.phases.all(taskId) as Array<{ id: number; state: Phase; entered_at: string }>).map((r) => ({
+      id: r.id,
+      state: r.state,
+      enteredAt: r.entered_at,
+    }));
+  }
+
+  /** The task's audit log as stored entries, oldest first. */
+  auditEntries(taskId: string): StoredAuditEntry[] {
+    return this.#audit.entries(taskId);
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  #insertSteps(taskId: string, steps: readonly Step[], startPosition: number): void {
     steps.forEach((step, index) => {
-      this.#s.insertStep!.run({
+      this.#s.insertStep.run({
         taskId,
         id: step.id,
         position: startPosition + index,
@@ -102,153 +188,79 @@ export class TaskStore {
         estimatedTokens: step.estimatedTokens,
         commands: step.commands ? JSON.stringify(step.commands) : null,
         tierReasons: step.tierReasons ? JSON.stringify(step.tierReasons) : null,
-        state: runs.get(step.id)?.state ?? 'pending',
+        state: 'pending',
       });
     });
   }
 
-  /** Moves the stored task to `phase` and appends its history row; false when it had already ended. */
-  recordPhase(taskId: string, phase: Phase, completedAt: string | undefined, at: string): boolean {
-    return this.#db.transaction(() => {
-      if (this.#s.updatePhase!.run(phase, completedAt ?? null, at, taskId).changes === 0) return false;
-      this.#s.insertPhase!.run(taskId, phase, at);
-      return true;
-    })();
-  }
-
-  phaseOf(taskId: string): Phase | undefined {
-    return (this.#s.phaseOf!.get(taskId) as { phase: Phase } | undefined)?.phase;
-  }
-
-  /** Writes a step's run record; false when the stored step had already finished. */
-  updateStep(taskId: string, stepId: string, run: StepRun): boolean {
-    return this.#s.updateStep!.run(stepParams(taskId, stepId, run)).changes === 1;
-  }
-
-  /** Several step changes in one transaction (cancel, skip); returns the ids written. */
-  updateSteps(taskId: string, changes: ReadonlyArray<readonly [string, StepRun]>): string[] {
-    if (changes.length === 0) return [];
-    return this.#db.transaction(() =>
-      changes.filter(([stepId, run]) => this.#s.updateStep!.run(stepParams(taskId, stepId, run)).changes === 1).map(([id]) => id),
-    )();
-  }
-
-  updateMeta(task: Task, at: string): void {
-    this.#updateMeta(task, at);
-  }
-
-  #updateMeta(task: Task, at: string): void {
-    const replan: ReplanRequest | undefined = task.replanRequest;
-    this.#s.updateMeta!.run(task.planHash, task.replanAttempts, replan ? JSON.stringify(replan) : null, at, task.id);
-  }
-
-  /** Takes a task awaiting approval for this process; false when another got there first. */
-  claim(taskId: string, owner: string, at: string): boolean {
-    return this.#s.claim!.run(owner, at, taskId).changes === 1;
-  }
-
-  setOwner(taskId: string, owner: string | null, at: string): void {
-    this.#s.setOwner!.run(owner, owner === null ? null : at, taskId);
-  }
-
-  heartbeat(owner: string, at: string): void {
-    this.#s.heartbeat!.run(at, owner);
-  }
-
-  loadTask(id: string): Task | undefined {
-    const row = this.#s.getTask!.get(id) as TaskRow | undefined;
-    if (!row) return undefined;
-    const stepRows = this.#s.getSteps!.all(id) as StepRow[];
-    return fromTaskRow(row, stepRows.map(fromStepRow));
-  }
-
-  listTasks(limit: number, offset: number): { items: TaskListItem[]; total: number } {
-    const rows = this.#s.list!.all(limit, offset) as Array<{
-      id: string;
-      request: string;
-      phase: Phase;
-      created_at: string;
-      completed_at: string | null;
-      step_count: number;
-    }>;
-    const total = (this.#s.countTasks!.get() as { n: number }).n;
-    return {
-      total,
-      items: rows.map((r) => ({
-        id: r.id,
-        request: r.request,
-        phase: r.phase,
-        createdAt: r.created_at,
-        ...(r.completed_at ? { completedAt: r.completed_at } : {}),
-        stepCount: r.step_count,
-      })),
-    };
-  }
-
-  awaitingApproval(): string[] {
-    return (this.#s.awaitingApproval!.all() as Array<{ id: string }>).map((r) => r.id);
-  }
-
-  unfinished(): Array<{ id: string; owner: string | null; heartbeatAt: string | null }> {
-    return (this.#s.unfinished!.all() as Array<{ id: string; owner: string | null; heartbeat_at: string | null }>).map((r) => ({
-      id: r.id,
-      owner: r.owner,
-      heartbeatAt: r.heartbeat_at,
-    }));
-  }
-
-  phaseHistory(taskId: string): PhaseRow[] {
-    return (this.#s.phases!.all(taskId) as Array<{ id: number; state: Phase; entered_at: string }>).map((r) => ({
-      id: r.id,
-      state: r.state,
-      enteredAt: r.entered_at,
-    }));
-  }
-
-  /**
-   * Appends an entry to its chain (the task's, or "system"); the older entry shape, with a
-   * `decision` text and no `kind`, is still taken. Throws INVALID_ARGUMENT for an entry that names
-   * no kind.
-   */
-  appendAudit(entry: AuditEntry): StoredAuditEntry {
-    return this.#audit.append(entry);
-  }
-
-  audit(taskId: string): Array<Record<string, unknown>> {
-    return this.#audit.rows(taskId) as unknown as Array<Record<string, unknown>>;
-  }
-
-  /** The task's audit log as domain entries, oldest first. */
-  auditEntries(taskId: string): StoredAuditEntry[] {
-    return this.#audit.entries(taskId);
-  }
-
-  /** Whether the task's audit chain is intact (see verifyAudit for the whole log). */
-  verifyAuditChain(taskId: string): AuditVerification {
-    return verifyAuditChain(this.#db, taskId);
-  }
-
-  /** Runs `fn` in one write transaction. */
-  transaction<T>(fn: () => T): T {
+  #write<T>(fn: () => T): T {
     return this.#db.transaction(fn).immediate();
-  }
-
-  close(): void {
-    if (this.#db.open) this.#db.close();
   }
 }
 
-function stepParams(taskId: string, stepId: string, run: StepRun): Record<string, unknown> {
+function prepare(db: Database) {
+  const p = (sql: string): Statement => db.prepare(sql);
   return {
-    taskId,
-    id: stepId,
-    state: run.state,
-    startedAt: run.startedAt ?? null,
-    finishedAt: run.finishedAt ?? null,
-    summary: run.summary ?? null,
-    error: run.error ?? null,
-    reason: run.reason ?? null,
-    nonce: run.nonce ?? null,
-    outputs: run.outputs ? JSON.stringify(run.outputs) : null,
+    insertTask: p(`INSERT INTO tasks (id, request, phase, plan_hash, origin, context, created_at, updated_at,
+      replan_attempts) VALUES (@id, @request, @phase, @planHash, @origin, @context, @createdAt, @createdAt, 0)`),
+    insertStep: p(`INSERT INTO steps (task_id, id, position, action, description, depends_on, tier, input,
+      estimated_tokens, commands, tier_reasons, state) VALUES (@taskId, @id, @position, @action, @description, @dependsOn,
+      @tier, @input, @estimatedTokens, @commands, @tierReasons, @state)`),
+    insertPhase: p(`INSERT INTO task_states (task_id, state, entered_at) VALUES (?, ?, ?)`),
+    // Terminal is terminal in the file too: another server process may have ended the task.
+    updatePhase: p(`UPDATE tasks SET phase = ?, completed_at = ?, updated_at = ? WHERE id = ? AND ${NOT_ENDED}`),
+    phaseOf: p(`SELECT phase FROM tasks WHERE id = ?`),
+    updateStep: p(`UPDATE steps SET state = @state, started_at = @startedAt, finished_at = @finishedAt,
+      summary = @summary, error = @error, reason = @reason, nonce = @nonce, outputs = @outputs, run_extra = @extra
+      WHERE task_id = @taskId AND id = @id AND ${STEP_NOT_ENDED}`),
+    updateMeta: p(`UPDATE tasks SET plan_hash = ?, replan_attempts = ?, replan_request = ?, updated_at = ? WHERE id = ?`),
+    claim: p(`UPDATE tasks SET phase = 'executing', owner = ?, heartbeat_at = ?, updated_at = ?
+      WHERE id = ? AND phase = 'awaiting_approval'`),
+    adopt: p(`UPDATE tasks SET owner = ?, heartbeat_at = ? WHERE id = ? AND owner IS ? AND phase IN (${list(UNFINISHED_PHASES)})`),
+    release: p(`UPDATE tasks SET owner = NULL, heartbeat_at = NULL WHERE id = ? AND owner = ?`),
+    heartbeat: p(`UPDATE tasks SET heartbeat_at = ? WHERE owner = ?`),
+    getTask: p(`SELECT * FROM tasks WHERE id = ?`),
+    getSteps: p(`SELECT * FROM steps WHERE task_id = ? ORDER BY position`),
+    list: p(`SELECT t.id, t.request, t.phase, t.origin, t.created_at, t.completed_at,
+      (SELECT COUNT(*) FROM steps s WHERE s.task_id = t.id) AS step_count
+      FROM tasks t WHERE (? IS NULL OR t.phase IN (SELECT value FROM json_each(?)))
+      ORDER BY t.seq DESC LIMIT ? OFFSET ?`),
+    countTasks: p(`SELECT COUNT(*) AS n FROM tasks WHERE (? IS NULL OR phase IN (SELECT value FROM json_each(?)))`),
+    awaitingApproval: p(`SELECT id FROM tasks WHERE phase = 'awaiting_approval' ORDER BY seq`),
+    unfinished: p(`SELECT id, phase, owner, heartbeat_at FROM tasks WHERE phase IN (${list(UNFINISHED_PHASES)}) ORDER BY seq`),
+    phases: p(`SELECT id, state, entered_at FROM task_states WHERE task_id = ? ORDER BY id`),
   };
+}
+
+interface ListRow {
+  id: string;
+  request: string;
+  phase: Phase;
+  origin: TaskSummary['origin'];
+  created_at: string;
+  completed_at: string | null;
+  step_count: number;
+}
+
+interface OwnerRow {
+  id: string;
+  phase: Phase;
+  owner: string | null;
+  heartbeat_at: string | null;
+}
+
+function toSummary(r: ListRow): TaskSummary {
+  return {
+    id: r.id,
+    request: r.request,
+    phase: r.phase,
+    createdAt: r.created_at,
+    ...(r.completed_at ? { completedAt: r.completed_at } : {}),
+    stepCount: r.step_count,
+  };
+}
+
+function toEntry(record: AuditRecord, taskId: string | undefined): AuditEntry {
+  const { taskId: _own, ...rest } = record;
+  return { ...rest, ...(taskId !== undefined ? { taskId } : {}) };
 }

@@ -41,17 +41,28 @@ export const approveTool = defineTool({
         details: { field: 'taskId' },
       });
     }
-    const taskId = args.taskId ?? singlePending(engine.pendingApprovals());
+    const taskId = args.taskId ?? singlePending(await engine.pendingApprovals());
     let decided: Decided;
     if (args.stepId !== undefined) {
       // The engine refuses a model's approval (APPROVAL_NEEDS_HUMAN) while the user is asked through a form.
-      decided = { task: engine.confirmStep(taskId, args.stepId, asked === 'approve'), decision: asked, via: 'tool' };
+      const answer = {
+        approved: asked === 'approve',
+        actor: 'model' as const,
+        via: 'approve tool',
+        ...(args.comment ? { comment: args.comment } : {}),
+      };
+      decided = { task: await engine.answerStep(taskId, args.stepId, answer), decision: asked, via: 'tool' };
     } else if (asked === 'approve') {
-      decided = await approvePlan(taskId, args.planHash, extra, services);
+      decided = await approvePlan(taskId, args, extra, services);
     } else {
       // Rejecting is safe (nothing runs), so the model may do it without a form under every policy.
       const reason = args.comment ? `plan rejected: ${args.comment}` : 'plan rejected';
-      decided = { task: rejectPlan(engine, taskId, reason), decision: 'reject', via: 'tool' };
+      const comment = args.comment ? { comment: args.comment } : {};
+      decided = {
+        task: await rejectPlan(engine, taskId, { reason, actor: 'model', via: 'approve tool', ...comment }),
+        decision: 'reject',
+        via: 'tool',
+      };
     }
     const { task, decision, via } = decided;
     const what = args.stepId !== undefined ? `step ${args.stepId}` : 'the plan';
@@ -65,7 +76,7 @@ export const approveTool = defineTool({
         ...(args.stepId ? { stepId: args.stepId } : {}),
         via,
         phase: task.phase,
-        task: engine.view(task.id, { stepLimit: 100 }),
+        task: await engine.view(task.id, { stepLimit: 100 }),
       },
       `${who} ${what} of task ${task.id}${via === 'form' ? ' in the approval form' : ''}; it is ${task.phase}.${follow}`,
     );
@@ -73,17 +84,33 @@ export const approveTool = defineTool({
 });
 
 /** Plan approval along the route the policy and the client allow. */
-async function approvePlan(taskId: string, planHash: string | undefined, extra: ToolExtra, services: ToolServices): Promise<Decided> {
-  const { engine, session } = services;
-  const route = approvalRoute(engine.ctx.settings.approvalPolicy, session.canElicit());
+async function approvePlan(
+  taskId: string,
+  args: { planHash?: string; comment?: string },
+  extra: ToolExtra,
+  services: ToolServices,
+): Promise<Decided> {
+  const { engine, session, approval } = services;
+  const route = approvalRoute(approval.policy, session.canElicit());
   if (route === 'unavailable') {
     throw needsHuman(
       `Task ${taskId} needs the user's approval through a form, and this client cannot show one (it does not support elicitation).`,
       { taskId, policy: 'elicitation' },
     );
   }
-  if (route === 'form') return { ...(await approvePlanByForm(engine, taskId, planHash, extra, session)), via: 'form' };
-  return { task: engine.approve(taskId, planHash, session), decision: 'approve', via: 'tool' };
+  const planHash = args.planHash !== undefined ? { planHash: args.planHash } : {};
+  if (route === 'form') {
+    return {
+      ...(await approvePlanByForm(engine, taskId, { ...planHash, extra, channel: session, timeoutMs: approval.planTimeoutMs })),
+      via: 'form',
+    };
+  }
+  const comment = args.comment ? { comment: args.comment } : {};
+  return {
+    task: await engine.approve(taskId, { ...planHash, channel: session, actor: 'model', via: 'approve tool', ...comment }),
+    decision: 'approve',
+    via: 'tool',
+  };
 }
 
 function singlePending(pending: string[]): string {

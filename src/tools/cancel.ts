@@ -19,7 +19,7 @@ export const cancelTool = defineTool({
   },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async handler(args, _extra, { engine }) {
-    const task = engine.cancel(args.taskId, args.reason ?? 'cancelled by request');
-    return ok({ task: engine.view(task.id, { stepLimit: 100 }) }, `Task ${task.id} is ${task.phase}.`);
+    const task = await engine.cancel(args.taskId, { reason: args.reason ?? 'cancelled by request', actor: 'model', via: 'cancel tool' });
+    return ok({ task: await engine.view(task.id, { stepLimit: 100 }) }, `Task ${task.id} is ${task.phase}.`);
   },
 });

@@ -1,20 +1,25 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { ApprovalSettings } from '../approval/policy.js';
+import type { Clock } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
-import type { SessionChannel } from '../llm/session-channel.js';
+import { isOrchestrateError } from '../errors.js';
+import type { RequestExtra } from '../session/extra.js';
+import type { SessionChannel } from '../session/session-channel.js';
 import { toErrorResult } from './result.js';
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+export type ToolExtra = RequestExtra;
 
-/** What a tool handler may use: the shared engine and the calling session. */
+/** What a tool handler may use: the shared engine, the calling session and the approval settings. */
 export interface ToolServices {
   engine: Engine;
   session: SessionChannel;
   logger: Logger;
+  clock: Clock;
   samplingTimeoutMs: number;
+  approval: ApprovalSettings;
 }
 
 export interface ToolDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
@@ -47,7 +52,10 @@ export function registerTool(mcp: McpServer, tool: ToolDefinition, services: Too
         // Whatever a step produced, or a planner wrote, secret values leave the server masked.
         return services.engine.masker.maskDeep(await tool.handler(args as never, extra, services));
       } catch (error) {
-        services.logger.debug({ tool: tool.name, err: error instanceof Error ? error.message : String(error) }, 'tool error');
+        if (isOrchestrateError(error)) services.logger.debug({ tool: tool.name, err: error.message }, 'tool error');
+        // Unexpected: the stack goes to the log, the client gets INTERNAL_ERROR without internal text.
+        else
+          services.logger.error({ tool: tool.name, err: error instanceof Error ? error.stack : String(error) }, 'tool failed unexpectedly');
         return services.engine.masker.maskDeep(toErrorResult(error));
       }
     },

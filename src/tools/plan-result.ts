@@ -1,7 +1,7 @@
-import { clipMiddle, clipRecord, clipText, jsonLength } from '../engine/clip.js';
-import type { PlannedTask } from '../engine/create-task.js';
+import { clipMiddle, clipRecord, clipText, jsonLength } from '../engine/views/clip.js';
+import type { PlannedTask } from '../engine/plan/create-task.js';
 import type { Step } from '../engine/model.js';
-import { STEP_FIELD_CAPS } from '../engine/step-view.js';
+import { STEP_FIELD_CAPS } from '../engine/views/step-view.js';
 import { taskUri } from '../resources/uris.js';
 
 /**

@@ -1,9 +1,8 @@
 import { CreateMessageResultSchema, ListRootsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { stepDraftJsonSchema } from '../engine/decompose/prompt.js';
-import type { PlannedTask } from '../engine/create-task.js';
+import type { PlannedTask } from '../engine/plan/create-task.js';
 import { OrchestrateError } from '../errors.js';
-import { samplingError, samplingParams, samplingText } from '../llm/sampling.js';
+import { samplingError, samplingParams, samplingText } from '../session/sampling.js';
 import { defineTool, type ToolExtra, type ToolServices } from './definition.js';
 import { ok } from './result.js';
 import { taskUri } from '../resources/uris.js';
@@ -51,7 +50,7 @@ export const planTool = defineTool({
       }
       const task = await engine.submitReplan(args.taskId, args.steps);
       return ok(
-        { phase: task.phase, taskId: task.id, task: engine.view(task.id, { stepLimit: 100 }) },
+        { phase: task.phase, taskId: task.id, task: await engine.view(task.id, { stepLimit: 100 }) },
         `Corrective steps accepted for task ${task.id}; execution continues. Follow it with status.`,
       );
     }
@@ -69,7 +68,7 @@ export const planTool = defineTool({
         {
           phase: 'needs_plan',
           planningPrompt: `${prompt.systemPrompt}\n\n${prompt.userMessage}`,
-          stepSchema: stepDraftJsonSchema(engine.ctx.registry),
+          stepSchema: engine.stepSchema(),
         },
         'This client cannot sample, so write the plan yourself: follow planningPrompt, produce a steps array ' +
           'matching stepSchema, and call plan again with the same request and `steps`.',

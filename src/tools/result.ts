@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { ERROR_CODES, OrchestrateError, errorMessage } from '../errors.js';
+import { ERROR_CODES, OrchestrateError } from '../errors.js';
 
 /** A successful tool result: structured content plus one paragraph for humans. */
 export function ok(structured: Record<string, unknown>, text: string): CallToolResult {
@@ -11,7 +11,9 @@ export function toErrorResult(error: unknown): CallToolResult {
   const coded =
     error instanceof OrchestrateError
       ? error
-      : new OrchestrateError('INTERNAL_ERROR', errorMessage(error), { hint: ERROR_CODES.INTERNAL_ERROR });
+      : new OrchestrateError('INTERNAL_ERROR', 'The server failed unexpectedly; nothing about the cause is shown here.', {
+          hint: ERROR_CODES.INTERNAL_ERROR,
+        });
   return {
     isError: true,
     content: [{ type: 'text', text: `${coded.code}: ${coded.message}\nHint: ${coded.hint}` }],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jsonBytes } from '../engine/clip.js';
+import { jsonBytes } from '../engine/views/clip.js';
 import { PHASES, STEP_STATES, TIERS } from '../engine/model.js';
 
 /** Output shapes shared by the tools. Every tool output may instead carry `error` (with isError). */

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { clipText } from '../engine/clip.js';
+import { clipText } from '../engine/views/clip.js';
 import { isTerminalPhase } from '../engine/model.js';
 import { taskUri } from '../resources/uris.js';
-import type { TaskView } from '../engine/view.js';
+import type { TaskView } from '../engine/views/view.js';
 import { defineTool } from './definition.js';
-import { whileWaiting } from './progress.js';
+import { whileWaiting } from '../session/progress.js';
 import { ok } from './result.js';
 import { errorShape, taskSummaryShape, taskViewShape } from './shapes.js';
 
@@ -45,11 +45,11 @@ export const statusTool = defineTool({
     error: errorShape.optional(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(args, extra, { engine }) {
+  async handler(args, extra, { engine, clock }) {
     if (args.taskId === undefined) {
       const limit = args.limit ?? 20;
       const offset = args.offset ?? 0;
-      const listed = engine.list(limit, offset);
+      const listed = await engine.list({ limit, offset });
       const { total } = listed;
       // A request may be 100,000 chars; a list of them would be megabytes.
       const items = listed.items.map((t) => ({ ...t, request: clipText(t.request, LIST_REQUEST_CAP) }));
@@ -62,16 +62,19 @@ export const statusTool = defineTool({
     }
     const taskId = args.taskId;
     if (args.waitUntil) {
-      const before = engine.get(taskId).task;
+      const before = (await engine.get(taskId)).task;
       // A terminal task never changes again, and a change since the caller's last look is news already.
       const changedSince = args.sinceVersion !== undefined && args.sinceVersion !== before.version;
       if (!isTerminalPhase(before.phase) && !changedSince) {
-        await whileWaiting(extra, 'waiting for the task to change', () =>
-          engine.waitFor(taskId, args.waitUntil ?? 'change', (args.timeoutSeconds ?? 25) * 1000, extra.signal),
+        await whileWaiting(
+          extra,
+          'waiting for the task to change',
+          () => engine.waitFor(taskId, args.waitUntil ?? 'change', (args.timeoutSeconds ?? 25) * 1000, extra.signal),
+          clock,
         );
       }
     }
-    const view = engine.view(taskId, { stepOffset: args.stepOffset ?? 0, stepLimit: args.stepLimit ?? 100 });
+    const view = await engine.view(taskId, { stepOffset: args.stepOffset ?? 0, stepLimit: args.stepLimit ?? 100 });
     return ok({ task: view }, describe(view));
   },
 });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ApprovalSettings } from '../approval/policy.js';
 import type { Engine } from '../engine/engine.js';
 import type { SessionMap } from './session-map.js';
 
@@ -7,5 +8,6 @@ export interface HttpContext {
   engine: Engine;
   logger: Logger;
   samplingTimeoutMs: number;
+  approval: ApprovalSettings;
   sessions: SessionMap;
 }

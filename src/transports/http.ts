@@ -30,9 +30,13 @@ type HttpConfig = Pick<Config, 'host' | 'port' | 'token' | 'http' | 'samplingTim
  * `/assets/*` and `/api/*`. Every request passes the Host / Origin / bearer-token guard first
  * (the web view accepts its session cookie in place of the token).
  */
-export async function startHttpServer(app: Pick<App, 'engine'>, config: Readonly<HttpConfig>, logger: Logger): Promise<HttpServer> {
+export async function startHttpServer(
+  app: Pick<App, 'engine' | 'approval'>,
+  config: Readonly<HttpConfig>,
+  logger: Logger,
+): Promise<HttpServer> {
   const sessions = new SessionMap({ idleMs: config.http.sessionIdleMs, engine: app.engine, logger });
-  const ctx: HttpContext = { engine: app.engine, logger, samplingTimeoutMs: config.samplingTimeoutMs, sessions };
+  const ctx: HttpContext = { engine: app.engine, approval: app.approval, logger, samplingTimeoutMs: config.samplingTimeoutMs, sessions };
   let port = config.port;
   const checks = {
     host: config.host,

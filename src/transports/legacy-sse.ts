@@ -16,7 +16,12 @@ export const MESSAGES_PATH = '/messages';
 export async function openSseSession(_req: IncomingMessage, res: ServerResponse, ctx: HttpContext): Promise<void> {
   // The deprecated class is the SDK's only server side of this transport.
   const transport = new SSEServerTransport(MESSAGES_PATH, res);
-  const { mcp, channel } = createServer({ engine: ctx.engine, logger: ctx.logger, samplingTimeoutMs: ctx.samplingTimeoutMs });
+  const { mcp, channel } = createServer({
+    engine: ctx.engine,
+    approval: ctx.approval,
+    logger: ctx.logger,
+    samplingTimeoutMs: ctx.samplingTimeoutMs,
+  });
   const session: HttpSession = { id: transport.sessionId, kind: 'sse', transport, mcp, channel, lastActive: Date.now(), busy: 0 };
   transport.onclose = () => ctx.sessions.remove(session.id);
   ctx.sessions.add(session);

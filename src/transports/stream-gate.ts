@@ -1,4 +1,4 @@
-import type { BackgroundStream } from '../llm/background.js';
+import type { BackgroundStream } from '../session/background.js';
 
 /**
  * Tracks a session's standalone GET stream (Streamable HTTP), which the SDK transport keeps to

@@ -51,6 +51,7 @@ async function openSession(ctx: HttpContext): Promise<HttpSession> {
   const gate = new StreamGate();
   const { mcp, channel } = createServer({
     engine: ctx.engine,
+    approval: ctx.approval,
     logger: ctx.logger,
     samplingTimeoutMs: ctx.samplingTimeoutMs,
     background: gate,

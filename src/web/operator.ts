@@ -1,19 +1,17 @@
-import { detachedChannel } from '../engine/channel.js';
 import type { Engine } from '../engine/engine.js';
 import { isTerminalPhase, PHASES, type Phase, type Task } from '../engine/model.js';
-import type { TaskView } from '../engine/view.js';
+import type { PhaseRow, StoredAuditRecord, TaskSummary } from '../engine/ports.js';
+import type { TaskView } from '../engine/views/view.js';
 import { rejectPlan } from '../approval/plan-form.js';
 import { OrchestrateError } from '../errors.js';
-import { readAudit } from '../resources/read.js';
-import type { AuditKind } from '../store/audit-entry.js';
-import type { PhaseRow, StoredAuditEntry, TaskListItem } from '../store/task-store.js';
 
 /*
  * The web view's only door to the engine. Routes, the event stream and the pages speak to
- * `Operator`; `engineOperator` is the one place that knows how today's engine does each thing.
+ * `Operator`; `engineOperator` is the one place that knows how the engine does each thing.
  */
 
-export { PHASES, type Phase, type PhaseRow, type TaskListItem, type TaskView };
+export type TaskListItem = TaskSummary;
+export { PHASES, type Phase, type PhaseRow, type TaskView };
 export type StepView = TaskView['steps'][number];
 
 export interface TaskQuery {
@@ -27,11 +25,11 @@ export interface TaskQuery {
 export interface WebTaskView extends TaskView {
   /** Where the steps run. */
   workdir?: string;
-  /** Limits and use, when the engine tracks them; absent today. */
+  /** Limits and use, when the engine tracks them. */
   budget?: Record<string, unknown>;
 }
 
-export type AuditEntry = Omit<StoredAuditEntry, 'taskId' | 'chain'>;
+export type AuditEntry = StoredAuditRecord;
 
 export interface TaskAudit {
   taskId: string;
@@ -59,103 +57,55 @@ export interface Operator {
   onChange(listener: (taskId: string) => void): () => void;
 }
 
-/** How many rows one scan of the task list reads while filtering by phase. */
-const SCAN_PAGE = 500;
 const BY_PERSON = 'by a person in the web view';
+/** Every decision taken here is a person's, made in the web view. */
+const PERSON = { actor: 'human', via: 'web view' } as const;
 
-/** The Operator over today's Engine. Decisions are recorded in the task's audit as the human's. */
+/** The Operator over the engine. Decisions are recorded in the task's audit as the human's. */
 export function engineOperator(engine: Engine): Operator {
   const mask = <T>(value: T): T => engine.masker.maskDeep(value);
   const decided = (task: Task): Decided => ({ taskId: task.id, phase: task.phase });
-  const record = (taskId: string, kind: AuditKind, decision: string, action: string, stepId?: string): void => {
-    const { task } = engine.get(taskId);
-    const tier = stepId === undefined ? 'read' : (task.steps.find((s) => s.id === stepId)?.tier ?? 'read');
-    engine.ctx.store.appendAudit({
-      taskId,
-      ...(stepId === undefined ? {} : { stepId }),
-      ts: engine.recorder.now(),
-      actor: 'human',
-      kind,
-      ...(action ? { comment: engine.masker.mask(action) } : {}),
-      source: 'web view',
-      request: task.request,
-      decision,
-      action: engine.masker.mask(action),
-      tier,
-      outcome: 'success',
-    });
-  };
   const withWhy = (what: string, why: string | undefined): string => (why ? `${what} ${BY_PERSON}: ${why}` : `${what} ${BY_PERSON}`);
+  const comment = (text: string | undefined) => (text ? { comment: text } : {});
 
   return {
     async list(query) {
-      if (!query.phases) return mask(engine.list(query.limit, query.offset));
-      return mask(filterByPhase(engine, new Set(query.phases), query.limit, query.offset));
+      return mask(await engine.list(query));
     },
     async view(taskId) {
-      const { task } = engine.get(taskId);
-      const view: WebTaskView = engine.view(taskId, { full: true });
+      const { task } = await engine.get(taskId);
+      const view: WebTaskView = await engine.view(taskId, { full: true });
       if (task.context.workdir !== undefined) view.workdir = task.context.workdir;
       return mask(view);
     },
     async audit(taskId) {
-      engine.get(taskId);
-      const { phases, entries } = readAudit(engine, `orchestrate://tasks/${taskId}/audit`, taskId);
+      const { phases, entries } = await engine.audit(taskId);
       return mask({ taskId, phases, entries });
     },
-    async approve(taskId, { planHash, comment }) {
-      const task = engine.approve(taskId, planHash, detachedChannel);
-      record(taskId, 'plan_approved', `plan approved ${BY_PERSON}`, comment ?? '');
-      return decided(task);
+    async approve(taskId, { planHash, comment: text }) {
+      return decided(await engine.approve(taskId, { ...(planHash ? { planHash } : {}), ...PERSON, ...comment(text) }));
     },
-    async reject(taskId, comment) {
-      const task = rejectPlan(engine, taskId, withWhy('plan rejected', comment));
-      record(taskId, 'plan_rejected', `plan rejected ${BY_PERSON}`, comment ?? '');
-      return decided(task);
+    async reject(taskId, text) {
+      return decided(await rejectPlan(engine, taskId, { reason: withWhy('plan rejected', text), ...PERSON, ...comment(text) }));
     },
     async cancel(taskId, reason) {
-      const { task: current } = engine.get(taskId);
+      const { task: current } = await engine.get(taskId);
       if (isTerminalPhase(current.phase)) {
         throw new OrchestrateError('INVALID_TRANSITION', `Task ${taskId} is ${current.phase}; it has already ended.`, {
           details: { taskId, phase: current.phase },
         });
       }
-      const task = engine.cancel(taskId, withWhy('cancelled', reason));
-      record(taskId, 'cancelled', `task cancelled ${BY_PERSON}`, reason ?? '');
-      return decided(task);
+      return decided(await engine.cancel(taskId, { reason: withWhy('cancelled', reason), ...PERSON }));
     },
     async answerStep(taskId, stepId, decision) {
-      const task = engine.confirmStep(taskId, stepId, decision === 'approve');
-      record(
-        taskId,
-        decision === 'approve' ? 'step_confirmed' : 'step_refused',
-        `step ${decision === 'approve' ? 'confirmed' : 'refused'} ${BY_PERSON}`,
-        '',
-        stepId,
-      );
-      return decided(task);
+      return decided(await engine.answerStep(taskId, stepId, { approved: decision === 'approve', ...PERSON }));
     },
     onChange(listener) {
       const onTask = (task: Task): void => listener(task.id);
-      engine.recorder.on('change', onTask);
+      engine.events.on('change', onTask);
       return () => {
-        engine.recorder.off('change', onTask);
+        engine.events.off('change', onTask);
       };
     },
   };
-}
-
-/** Today's store lists all tasks only, newest first; the phase filter reads the list in pages. */
-function filterByPhase(engine: Engine, phases: ReadonlySet<Phase>, limit: number, offset: number) {
-  const items: TaskListItem[] = [];
-  let total = 0;
-  for (let at = 0; ; at += SCAN_PAGE) {
-    const page = engine.list(SCAN_PAGE, at);
-    for (const item of page.items) {
-      if (!phases.has(item.phase)) continue;
-      if (total >= offset && items.length < limit) items.push(item);
-      total += 1;
-    }
-    if (page.items.length < SCAN_PAGE) return { items, total };
-  }
 }

@@ -1,3 +1,4 @@
+import { auditStore } from '../store/audit-support.js';
 /** `orchestrate-mcp audit verify` through the real bin (run `npm run build` first). */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,6 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/migrations.js';
 import { openDatabase } from '../../src/store/open.js';
-import { TaskStore } from '../../src/store/task-store.js';
 import { spawnBin, spawnServer, type SpawnedServer } from '../helpers/bin.js';
 
 let dir: string;
@@ -28,7 +28,7 @@ async function verify(args: string[], env: Record<string, string> = {}) {
 
 /** A database with two task chains and the system chain, written through the store. */
 function writtenDb(path: string): void {
-  const store = new TaskStore(openDatabase(path));
+  const store = auditStore(openDatabase(path));
   store.appendAudit({ taskId: 'task-a', ts: '2026-12-01T10:00:00.000Z', actor: 'model', kind: 'plan_created', request: 'do it' });
   store.appendAudit({
     taskId: 'task-a',
@@ -70,16 +70,16 @@ describe('audit verify', () => {
     await server.ok('status', { taskId: done.taskId, waitUntil: 'terminal', timeoutSeconds: 20 });
     const waiting = await server.ok('plan', { request: 'wait', steps: [{ description: 'Wait', action: 'plan', output: 'w' }] });
 
-    expect(await verify(['--db', db])).toEqual({ code: 0, stdout: 'ok: 3 entries in 2 chains\n', stderr: '' });
+    expect(await verify(['--db', db])).toEqual({ code: 0, stdout: 'ok: 4 entries in 2 chains\n', stderr: '' });
     const json = await verify(['--db', db, '--json']);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ database: db, ok: true, entries: 3, chains: 2, problems: [] });
+    expect(JSON.parse(json.stdout)).toEqual({ database: db, ok: true, entries: 4, chains: 2, problems: [] });
 
     // The server goes on writing to its chains afterwards.
     await server.ok('approve', { taskId: waiting.taskId, planHash: waiting.planHash });
     const { task } = await server.ok('status', { taskId: waiting.taskId, waitUntil: 'terminal', timeoutSeconds: 20 });
     expect(task.phase).toBe('completed');
-    expect((await verify(['--db', db])).stdout).toBe('ok: 4 entries in 2 chains\n');
+    expect((await verify(['--db', db])).stdout).toBe('ok: 6 entries in 2 chains\n');
   });
 
   it('names the first broken entry and exits 1 when an entry was edited', async () => {

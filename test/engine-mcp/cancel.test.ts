@@ -67,8 +67,12 @@ describe('cancel', () => {
       'awaiting_approval→executing',
       'executing→cancelled',
     ]);
-    // Cancellations write no audit entries; only the plan did.
-    expect(auditRows(h.db, planned.taskId).map((r) => r.decision)).toEqual(['decomposed into task plan']);
+    // The plan, its approval and the cancel, each with who decided; the killed step wrote no result.
+    expect(auditRows(h.db, planned.taskId).map((r) => [r.kind, r.actor, r.source])).toEqual([
+      ['plan_created', 'model', 'orchestrator'],
+      ['plan_approved', 'model', 'approve tool'],
+      ['cancelled', 'model', 'cancel tool'],
+    ]);
   });
 
   it('cancels before approval: every step cancelled, nothing runs, approve is refused (seed tests 5 and 14)', async () => {

@@ -47,10 +47,12 @@ describe('per-step confirmation', () => {
     expect(task.phase).toBe('completed');
     expect(states(task)).toEqual({ s1: 'completed', s2: 'completed', s3: 'completed' });
     expect(existsSync(join(h.dir, 'ran'))).toBe(true);
-    expect(auditRows(h.db, planned.taskId).find((r) => r.step_id === 's1')).toMatchObject({
-      decision: 'step executed',
-      tier: 'destructive',
-    });
+    const s1 = auditRows(h.db, planned.taskId).filter((r) => r.step_id === 's1');
+    expect(s1.map((r) => [r.kind, r.actor, r.source])).toEqual([
+      ['step_confirmed', 'model', 'approve tool'],
+      ['step_completed', 'system', 'orchestrator'],
+    ]);
+    expect(s1[1]).toMatchObject({ decision: 'step executed', tier: 'destructive' });
   });
 
   it('cancels a rejected step, skips its dependents and fails the task without a replan (product §6 fix of quirk 70)', async () => {
@@ -71,11 +73,13 @@ describe('per-step confirmation', () => {
     expect(task.summaryText.split('\n')[0]).toBe('Failed: "post it" — 1/3 succeeded, 0 failed, 1 skipped, 1 cancelled');
     expect(phaseRows(h.db, planned.taskId)).toEqual(['planning', 'awaiting_approval', 'executing', 'reconciling', 'failed']);
     expect(events.phasesOf(planned.taskId).at(-1)).toBe('reconciling→failed');
-    // No replan and no audit entry for a denial.
+    // No replan for a denial; the audit records who refused.
     expect(kinds(llm)).toEqual([]);
-    expect(auditRows(h.db, planned.taskId).map((r) => [r.step_id, r.decision])).toEqual([
-      [null, 'decomposed into task plan'],
-      ['s3', 'step executed'],
+    expect(auditRows(h.db, planned.taskId).map((r) => [r.step_id, r.kind, r.actor])).toEqual([
+      [null, 'plan_created', 'model'],
+      [null, 'plan_approved', 'model'],
+      ['s1', 'step_refused', 'model'],
+      ['s3', 'step_completed', 'system'],
     ]);
   });
 

@@ -54,7 +54,7 @@ describe('running steps', () => {
     expect(Date.parse(step(task, 's2').startedAt as string)).toBeGreaterThanOrEqual(Date.parse(step(task, 's1').finishedAt as string));
     expect(task.summaryText).toContain('Completed: "check the toolchain" — all 2 steps succeeded');
 
-    const audit = auditRows(h.db, planned.taskId).filter((r) => r.step_id !== null);
+    const audit = auditRows(h.db, planned.taskId).filter((r) => r.step_id !== null && r.kind.startsWith('step_'));
     expect(audit.map((r) => [r.step_id, r.decision, r.outcome, r.tier, r.exit_code])).toEqual([
       ['s1', 'step executed', 'success', 'read', 0],
       ['s2', 'step executed', 'success', 'execute', 0],

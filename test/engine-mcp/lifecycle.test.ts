@@ -269,7 +269,10 @@ describe('approve', () => {
     expect(task.summaryText).toBe('Cancelled: "never mind"');
     expect(phaseRows(h.db, planned.taskId)).toEqual(['planning', 'awaiting_approval', 'cancelled']);
     expect(events.phasesOf(planned.taskId)).toEqual(['none→planning', 'planning→awaiting_approval', 'awaiting_approval→cancelled']);
-    expect(auditRows(h.db, planned.taskId).map((r) => r.decision)).toEqual(['decomposed into task plan']);
+    expect(auditRows(h.db, planned.taskId).map((r) => [r.kind, r.actor, r.comment])).toEqual([
+      ['plan_created', 'model', null],
+      ['plan_rejected', 'model', 'not now'],
+    ]);
 
     expect(errorCode(await h.call('approve', { taskId: planned.taskId }))).toBe('INVALID_TRANSITION');
     expect(errorCode(await h.call('approve', { taskId: planned.taskId, decision: 'reject' }))).toBe('INVALID_TRANSITION');

@@ -65,11 +65,13 @@ describe('replan by sampling', () => {
     );
     expect(phaseRows(h.db, planned.taskId)).toEqual(['planning', 'awaiting_approval', 'executing', 'reconciling', 'failed']);
     expect(events.phasesOf(planned.taskId)).toHaveLength(5);
-    expect(auditRows(h.db, planned.taskId).map((r) => [r.step_id, r.decision])).toEqual([
-      [null, 'decomposed into task plan'],
-      ['s1', 'step failed'],
-      ['s3', 'step executed'],
-      ['s4', 'step executed'],
+    expect(auditRows(h.db, planned.taskId).map((r) => [r.step_id, r.kind, r.actor])).toEqual([
+      [null, 'plan_created', 'model'],
+      [null, 'plan_approved', 'model'],
+      ['s1', 'step_failed', 'system'],
+      [null, 'replanned', 'model'],
+      ['s3', 'step_completed', 'system'],
+      ['s4', 'step_completed', 'system'],
     ]);
   });
 

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import type { CreateMessageRequest } from '@modelcontextprotocol/sdk/types.js';
 import { expect } from 'vitest';
 import { z } from 'zod';
-import type { PhaseChange, StepChange } from '../../src/engine/recorder.js';
+import type { PhaseChange, StepChange } from '../../src/engine/run/writer.js';
 import type { ActionContext, ActionPlugin, DependencyOutput } from '../../src/plugins/api.js';
 import type { Harness } from '../helpers/harness.js';
 import { ScriptedLlm, type Reply } from '../helpers/llm.js';
@@ -105,8 +105,8 @@ export function states(task: TaskViewT): Record<string, string> {
 export function watch(h: Harness): { phases: PhaseChange[]; steps: StepChange[]; phasesOf(taskId: string): string[] } {
   const phases: PhaseChange[] = [];
   const steps: StepChange[] = [];
-  h.app.engine.recorder.on('phase', (e) => phases.push(e));
-  h.app.engine.recorder.on('step', (e) => steps.push({ ...e, run: { ...e.run } }));
+  h.app.engine.events.on('phase', (e) => phases.push(e));
+  h.app.engine.events.on('step', (e) => steps.push({ ...e, run: { ...e.run } }));
   return {
     phases,
     steps,
@@ -135,11 +135,14 @@ export function phaseRows(path: string, taskId: string): string[] {
 export interface AuditRow {
   task_id: string;
   step_id: string | null;
-  source: string;
-  request: string;
-  decision: string;
-  action: string;
-  tier: string;
+  kind: string;
+  actor: string;
+  comment: string | null;
+  source: string | null;
+  request: string | null;
+  decision: string | null;
+  action: string | null;
+  tier: string | null;
   stdout: string | null;
   stderr: string | null;
   exit_code: number | null;

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { rejection, rejectionAsync, testCatalogue } from '../helpers/catalogue.js';
 import { OrchestrateError } from '../../src/errors.js';
-import { finalizeDrafts } from '../../src/engine/decompose/finalize.js';
-import { planFromLlmText } from '../../src/engine/decompose/lenient.js';
-import { parseLlmSteps } from '../../src/engine/decompose/parse.js';
+import { finalizeDrafts } from '../../src/engine/plan/finalize.js';
+import { planFromLlmText } from '../../src/engine/plan/lenient.js';
+import { parseLlmSteps } from '../../src/engine/plan/parse.js';
 
 const plan = (steps: unknown[], options: { allowlist?: string[]; agents?: string[] } = {}) =>
   planFromLlmText(JSON.stringify(steps), testCatalogue(options), options);

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { ActionCatalogue, ActionInfo } from '../../src/engine/catalogue.js';
-import { planFromLlmText } from '../../src/engine/decompose/lenient.js';
-import { buildDecomposePrompt, buildRepairPrompt, recapExcerpt, stepDraftJsonSchema } from '../../src/engine/decompose/prompt.js';
+import { planFromLlmText } from '../../src/engine/plan/lenient.js';
+import { buildDecomposePrompt, buildRepairPrompt, recapExcerpt, stepDraftJsonSchema } from '../../src/engine/plan/prompt.js';
 import { TIERS } from '../../src/engine/model.js';
 import { builtinPlanner } from '../helpers/catalogue.js';
 

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { rejection, rejectionAsync, testCatalogue } from '../helpers/catalogue.js';
 import { OrchestrateError } from '../../src/errors.js';
-import { validateHostDrafts } from '../../src/engine/decompose/strict.js';
+import { validateHostDrafts } from '../../src/engine/plan/strict.js';
 
 const validate = (drafts: unknown[], options: { allowlist?: string[]; agents?: string[] } = {}) =>
   validateHostDrafts(drafts, testCatalogue(options));

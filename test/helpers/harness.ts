@@ -76,7 +76,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const clients: Client[] = [];
 
   const connectClient = async (llm?: ScriptedLlm, clientOptions: ClientOptions = {}): Promise<Client> => {
-    const { mcp } = createServer({ engine: app.engine, logger, samplingTimeoutMs: config.samplingTimeoutMs });
+    const { mcp } = createServer({
+      engine: app.engine,
+      approval: app.approval,
+      clock: app.clock,
+      logger,
+      samplingTimeoutMs: config.samplingTimeoutMs,
+    });
     const { elicit, roots } = clientOptions;
     const capabilities = {
       ...(llm ? { sampling: {} } : {}),

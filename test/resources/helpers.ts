@@ -43,8 +43,8 @@ export type Mark =
  */
 export function timeline(h: Harness, client: Client): Mark[] {
   const marks: Mark[] = [];
-  h.app.engine.recorder.on('phase', (e) => marks.push({ kind: 'phase', taskId: e.taskId, phase: e.to }));
-  h.app.engine.recorder.on('step', (e) => marks.push({ kind: 'step', taskId: e.taskId, stepId: e.stepId, state: e.run.state }));
+  h.app.engine.events.on('phase', (e) => marks.push({ kind: 'phase', taskId: e.taskId, phase: e.to }));
+  h.app.engine.events.on('step', (e) => marks.push({ kind: 'step', taskId: e.taskId, stepId: e.stepId, state: e.run.state }));
   client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
     marks.push({ kind: 'updated', uri: n.params.uri });
   });

@@ -2,7 +2,7 @@ import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { ActionPlugin } from '../../src/plugins/api.js';
-import { VIEW_STDOUT_CAP } from '../../src/engine/view.js';
+import { VIEW_STDOUT_CAP } from '../../src/engine/views/view.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import {
   DECLINE,
@@ -110,13 +110,15 @@ describe('resources', () => {
     ]);
     expect(audit.phases.map((p: { state: string }) => p.state)).toEqual(phaseRows(h.db, planned.taskId));
     expect(audit.phases[0]).toEqual({ id: expect.any(Number), state: 'planning', enteredAt: expect.any(String) });
-    expect(audit.entries.map((e: Record<string, unknown>) => [e.stepId, e.decision, e.outcome])).toEqual([
-      [undefined, 'decomposed into task plan', 'success'],
-      ['s1', 'step executed', 'success'],
-      ['s2', 'step executed', 'success'],
+    expect(audit.entries.map((e: Record<string, unknown>) => [e.stepId, e.kind, e.actor, e.outcome])).toEqual([
+      [undefined, 'plan_created', 'model', 'success'],
+      [undefined, 'plan_approved', 'model', undefined],
+      ['s1', 'step_completed', 'system', 'success'],
+      ['s2', 'step_completed', 'system', 'success'],
     ]);
     expect(audit.entries[0]).toMatchObject({ source: 'orchestrator', request: 'probe twice', action: planned.planText, tier: 'read' });
-    expect(audit.entries[1]).toMatchObject({ request: 'First probe', action: 'probed s1', stdout: 'out of s1' });
+    expect(audit.entries[1]).toMatchObject({ source: 'approve tool', details: { planHash: planned.planHash } });
+    expect(audit.entries[2]).toMatchObject({ request: 'First probe', action: 'probed s1', stdout: 'out of s1' });
   });
 
   it('reads the audit of a failed task with its "step failed" entry', async () => {
@@ -125,11 +127,12 @@ describe('resources', () => {
     expect((await finished(h, planned.taskId)).phase).toBe('failed');
 
     const audit = await readJson(h.client, auditUri(planned.taskId));
-    expect(audit.entries.map((e: Record<string, unknown>) => [e.stepId, e.decision, e.outcome])).toEqual([
-      [undefined, 'decomposed into task plan', 'success'],
-      ['s1', 'step failed', 'failure'],
+    expect(audit.entries.map((e: Record<string, unknown>) => [e.stepId, e.kind, e.outcome])).toEqual([
+      [undefined, 'plan_created', 'success'],
+      [undefined, 'plan_approved', undefined],
+      ['s1', 'step_failed', 'failure'],
     ]);
-    expect(audit.entries[1]).toMatchObject({ request: 'Break', action: 'disk on fire' });
+    expect(audit.entries[2]).toMatchObject({ request: 'Break', action: 'disk on fire' });
     expect(audit.phases.map((p: { state: string }) => p.state)).toEqual(phaseRows(h.db, planned.taskId));
     expect(audit.phases.at(-1).state).toBe('failed');
   });

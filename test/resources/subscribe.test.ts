@@ -177,11 +177,11 @@ describe('resource subscriptions', () => {
 
   it('detaches a session from the engine when it closes', async () => {
     h = await startHarness();
-    const { recorder } = h.app.engine;
-    const before = [recorder.listenerCount('change'), recorder.listenerCount('phase')];
+    const { events } = h.app.engine;
+    const before = [events.listenerCount('change'), events.listenerCount('phase')];
     const client = await h.connectClient();
-    expect([recorder.listenerCount('change'), recorder.listenerCount('phase')]).toEqual([before[0]! + 1, before[1]! + 1]);
+    expect([events.listenerCount('change'), events.listenerCount('phase')]).toEqual([before[0]! + 1, before[1]! + 1]);
     await client.close();
-    await expect.poll(() => [recorder.listenerCount('change'), recorder.listenerCount('phase')]).toEqual(before);
+    await expect.poll(() => [events.listenerCount('change'), events.listenerCount('phase')]).toEqual(before);
   });
 });

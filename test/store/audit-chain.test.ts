@@ -6,8 +6,7 @@ import { GENESIS_HASH, HASHED_COLUMNS } from '../../src/store/audit-hash.js';
 import { verifyAudit } from '../../src/store/audit-verify.js';
 import { canonicalJson } from '../../src/store/canonical-json.js';
 import { openDatabase } from '../../src/store/open.js';
-import { TaskStore } from '../../src/store/task-store.js';
-import { auditTable, columnsOf, fullEntry, heads, legacyStepEntry, tempDb, type TempDb } from './audit-support.js';
+import { auditTable, columnsOf, fullEntry, heads, legacyStepEntry, tempDb, type TempDb, auditStore } from './audit-support.js';
 
 let t: TempDb | undefined;
 afterEach(() => {
@@ -143,7 +142,7 @@ describe('appending to the audit log', () => {
 
   it('continues one chain from a second connection to the same file (the head is read from the file, not remembered)', () => {
     t = tempDb();
-    const other = new TaskStore(openDatabase(t.path));
+    const other = auditStore(openDatabase(t.path));
     try {
       for (let i = 1; i <= 6; i += 1) (i % 2 === 0 ? other : t.store).appendAudit(fullEntry('task-a', i % 10));
     } finally {

@@ -7,10 +7,9 @@ import { GENESIS_HASH, entryHash } from '../../src/store/audit-hash.js';
 import { verifyAudit } from '../../src/store/audit-verify.js';
 import { SCHEMA_VERSION, migrate } from '../../src/store/migrations.js';
 import { openDatabase } from '../../src/store/open.js';
-import { TaskStore } from '../../src/store/task-store.js';
 import { finished, start } from '../engine-mcp/support.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { auditTable, heads } from './audit-support.js';
+import { auditTable, heads, auditStore } from './audit-support.js';
 
 let dir: string | undefined;
 let h: Harness | undefined;
@@ -87,7 +86,7 @@ describe('migrating an audit log written before hash chains', () => {
       ]);
       expect(verifyAudit(db)).toEqual({ ok: true, entries: 5, chains: 2, problems: [] });
 
-      const next = new TaskStore(db).appendAudit({ taskId: 't-1', ts: 'later', actor: 'human', kind: 'comment', comment: 'checked' });
+      const next = auditStore(db).appendAudit({ taskId: 't-1', ts: 'later', actor: 'human', kind: 'comment', comment: 'checked' });
       expect(next).toMatchObject({ id: 6, seq: 4, prevHash: rows[3]?.hash });
       expect(verifyAudit(db).ok).toBe(true);
     } finally {
@@ -113,7 +112,7 @@ describe('migrating an audit log written before hash chains', () => {
     await finished(h, planned.taskId);
     const db = new BetterSqlite3(path, { readonly: true });
     try {
-      expect(verifyAudit(db)).toEqual({ ok: true, entries: 7, chains: 3, problems: [] });
+      expect(verifyAudit(db)).toEqual({ ok: true, entries: 8, chains: 3, problems: [] });
     } finally {
       db.close();
     }

@@ -59,26 +59,32 @@ describe('the audit log a real server writes', () => {
       result: verifyAudit(db),
       rows: db.prepare('SELECT chain, seq, kind, actor, prev_hash, hash FROM audit ORDER BY chain, id').all() as Array<Record<string, any>>,
     }));
-    expect(result).toEqual({ ok: true, entries: 6, chains: 2, problems: [] });
+    expect(result).toEqual({ ok: true, entries: 8, chains: 2, problems: [] });
     for (const taskId of taskIds) {
       const chain = rows.filter((r) => r.chain === taskId);
-      expect(chain.map((r) => r.seq)).toEqual([1, 2, 3]);
+      expect(chain.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
       expect(chain[0]).toMatchObject({ kind: 'plan_created', actor: 'model', prev_hash: GENESIS_HASH });
-      expect(chain[1]?.prev_hash).toBe(chain[0]?.hash);
-      expect(chain[2]?.prev_hash).toBe(chain[1]?.hash);
+      expect(chain[1]).toMatchObject({ kind: 'plan_approved', actor: 'model' });
+      for (let i = 1; i < chain.length; i += 1) expect(chain[i]?.prev_hash).toBe(chain[i - 1]?.hash);
     }
-    expect(rows.filter((r) => r.chain === taskIds[1]).map((r) => r.kind)).toEqual(['plan_created', 'step_failed', 'step_completed']);
+    expect(rows.filter((r) => r.chain === taskIds[1]).map((r) => r.kind)).toEqual([
+      'plan_created',
+      'plan_approved',
+      'step_failed',
+      'step_completed',
+    ]);
   });
 
   it('shows seq, hashes, actor and kind in the audit resource, and says when the chain is broken', async () => {
     h = await startHarness({ plugins: [throwingPlugin('boom', 'disk on fire')], llm: routedLlm({}, { repair: DECLINE }) });
     const [taskId] = await runTwoTasks(h);
     const audit = await readJson(h.client, auditUri(taskId as string));
-    expect(audit.chain).toEqual({ intact: true, entries: 3, lastHash: audit.entries[2].hash });
+    expect(audit.chain).toEqual({ intact: true, entries: 4, lastHash: audit.entries[3].hash });
     expect(audit.entries.map((e: Record<string, unknown>) => [e.seq, e.actor, e.kind, e.stepId, e.decision])).toEqual([
       [1, 'model', 'plan_created', undefined, 'decomposed into task plan'],
-      [2, 'system', 'step_completed', 's1', 'step executed'],
-      [3, 'system', 'step_completed', 's2', 'step executed'],
+      [2, 'model', 'plan_approved', undefined, undefined],
+      [3, 'system', 'step_completed', 's1', 'step executed'],
+      [4, 'system', 'step_completed', 's2', 'step executed'],
     ]);
     expect(audit.entries[0]).toMatchObject({ prevHash: GENESIS_HASH, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(audit.entries[1].prevHash).toBe(audit.entries[0].hash);
@@ -87,12 +93,12 @@ describe('the audit log a real server writes', () => {
 
     // Edited behind the server's back, while it runs.
     const editor = new BetterSqlite3(h.db);
-    editor.prepare(`UPDATE audit SET stdout = 'nothing to see' WHERE task_id = ? AND seq = 3`).run(taskId);
+    editor.prepare(`UPDATE audit SET stdout = 'nothing to see' WHERE task_id = ? AND seq = 4`).run(taskId);
     editor.close();
     const broken = await readJson(h.client, auditUri(taskId as string));
     expect(broken.chain).toMatchObject({
       intact: false,
-      broken: { reason: 'hash_mismatch', seq: 3, stepId: 's2', kind: 'step_completed' },
+      broken: { reason: 'hash_mismatch', seq: 4, stepId: 's2', kind: 'step_completed' },
     });
   });
 });

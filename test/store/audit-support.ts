@@ -5,22 +5,41 @@ import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { AuditEntry } from '../../src/store/audit-entry.js';
 import { openDatabase } from '../../src/store/open.js';
-import { TaskStore } from '../../src/store/task-store.js';
+import { AuditLog } from '../../src/store/audit-log.js';
+import type { StoredAuditEntry } from '../../src/store/audit-entry.js';
 
 export interface TempDb {
   dir: string;
   path: string;
   db: Database;
-  store: TaskStore;
+  store: AuditStore;
   /** Closes the database and removes the folder. */
   remove(): void;
+}
+
+/** The audit log of one connection, appended to and read synchronously (the store's own module). */
+export interface AuditStore {
+  appendAudit(entry: AuditEntry): StoredAuditEntry;
+  auditEntries(taskId: string): StoredAuditEntry[];
+  close(): void;
+}
+
+export function auditStore(db: Database): AuditStore {
+  const log = new AuditLog(db);
+  return {
+    appendAudit: (entry) => log.append(entry),
+    auditEntries: (taskId) => log.entries(taskId),
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
 }
 
 export function tempDb(): TempDb {
   const dir = mkdtempSync(join(tmpdir(), 'orchestrate-audit-'));
   const path = join(dir, 'state.db');
   const db = openDatabase(path);
-  const store = new TaskStore(db);
+  const store = auditStore(db);
   return {
     dir,
     path,

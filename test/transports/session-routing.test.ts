@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ClientChannel, LogLevel } from '../../src/engine/channel.js';
-import { SessionRegistry } from '../../src/engine/sessions.js';
-import { TaskChannel } from '../../src/engine/task-channel.js';
+import { SessionRegistry } from '../../src/engine/routing/sessions.js';
+import { TaskChannel } from '../../src/engine/routing/task-channel.js';
 import { OrchestrateError } from '../../src/errors.js';
 
 interface FakeSession extends ClientChannel {

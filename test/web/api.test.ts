@@ -113,7 +113,7 @@ describe('decisions', () => {
     expect(again.json.error.code).toBe('INVALID_TRANSITION');
     const audit = (await get(`/api/tasks/${taskId}/audit`)).json;
     expect(audit.entries).toContainEqual(
-      expect.objectContaining({ source: 'web view', decision: 'plan approved by a person in the web view', action: 'looks right' }),
+      expect.objectContaining({ kind: 'plan_approved', actor: 'human', source: 'web view', comment: 'looks right' }),
     );
     expect(audit.phases.map((p: { state: string }) => p.state)).toEqual([
       'planning',
@@ -173,7 +173,7 @@ describe('decisions', () => {
     await expect.poll(() => phaseOf(taskId)).toBe('completed');
     const audit = (await get(`/api/tasks/${taskId}/audit`)).json;
     expect(audit.entries).toContainEqual(
-      expect.objectContaining({ stepId: 's1', tier: 'destructive', decision: 'step confirmed by a person in the web view' }),
+      expect.objectContaining({ stepId: 's1', tier: 'destructive', kind: 'step_confirmed', actor: 'human', source: 'web view' }),
     );
   });
 });

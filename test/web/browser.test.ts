@@ -125,7 +125,8 @@ describe('web view in a browser', () => {
     await page.locator('#step-s4 summary', { hasText: 'Output' }).click();
     await page.getByRole('button', { name: /Show all of stdout/ }).click();
     await expect.poll(() => page.locator('#step-s4 pre.output').innerText()).toMatch(/\n5000\s*$/);
-    expect(await page.locator('table.audit').innerText()).toContain('plan approved by a person in the web view');
+    const approval = page.locator('table.audit tr', { hasText: 'plan approved' });
+    expect(await approval.innerText()).toContain('a person (web view)');
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.locator('#dag').screenshot({ path: join(ARTIFACTS, 'dag.png') });
@@ -164,6 +165,7 @@ describe('web view in a browser', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => phaseText(page), { timeout: 10_000 }).toContain('Completed');
     expect(await page.locator('#step-s1').getAttribute('data-state')).toBe('completed');
-    expect(await page.locator('table.audit').innerText()).toContain('step confirmed by a person in the web view');
+    const confirmation = page.locator('table.audit tr', { hasText: 'step confirmed' });
+    expect(await confirmation.innerText()).toContain('a person (web view)');
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Step } from './model.js';
+import type { Step } from '../model.js';
 
 /** A short fingerprint of exactly what a human is asked to approve. */
 export function computePlanHash(request: string, steps: readonly Step[], workdir?: string): string {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { elicitationError, elicitParams } from '../approval/elicitation.js';
+import { elicitationError, elicitParams } from './elicitation.js';
 import type { ClientChannel, HumanAnswer, HumanForm, LogLevel, SampleRequest } from '../engine/channel.js';
 import { OrchestrateError } from '../errors.js';
 import { createMasker, type Masker } from '../secrets.js';

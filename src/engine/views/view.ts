@@ -1,6 +1,6 @@
 import { clipText, jsonLength } from './clip.js';
-import type { TaskGraph } from './graph.js';
-import { countSteps, DEFAULT_CONFIRMATION_TIMEOUTS, type Step, type Tier, type Task, type TaskCounts } from './model.js';
+import type { TaskGraph } from '../graph.js';
+import { countSteps, DEFAULT_CONFIRMATION_TIMEOUTS, type Step, type Tier, type Task, type TaskCounts } from '../model.js';
 import { stepView, type StepView } from './step-view.js';
 import { summarizeTask } from './summarize.js';
 import { formatDuration } from './text.js';

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { EngineContext } from './context.js';
-import { finalizeDrafts } from './decompose/finalize.js';
-import { withTierFloor } from './decompose/tier-floor.js';
-import type { PlannedDraft } from './decompose/types.js';
-import { TaskGraph } from './graph.js';
-import type { Task, TaskContext } from './model.js';
+import { TaskGraph } from '../graph.js';
+import type { Actor, Task, TaskContext } from '../model.js';
+import type { RunDeps } from '../run/deps.js';
+import { formatPlanForApproval } from '../views/summarize.js';
+import { finalizeDrafts } from './finalize.js';
 import { computePlanHash } from './plan-hash.js';
-import { formatPlanForApproval } from './summarize.js';
+import { withTierFloor } from './tier-floor.js';
+import type { PlannedDraft } from './types.js';
 
 export interface PlannedTask {
   task: Task;
@@ -19,25 +19,24 @@ export interface PlannedTask {
  * the graph checked, the phase rows (planning, awaiting_approval) and the plan's audit entry
  * written in one transaction. Nothing is stored when the graph is invalid.
  */
-export function createTask(
-  ctx: EngineContext,
+export async function createTask(
+  deps: Pick<RunDeps, 'writer' | 'masker'>,
   rawRequest: string,
   context: TaskContext,
   origin: Task['origin'],
   drafts: PlannedDraft[],
-): PlannedTask {
+): Promise<PlannedTask> {
   // A secret pasted into a request is not kept, shown or sent to the LLM again.
-  const request = ctx.masker.mask(rawRequest);
+  const request = deps.masker.mask(rawRequest);
   let n = 0;
   const steps = finalizeDrafts(withTierFloor(drafts), () => `s${(n += 1)}`);
   const graph = TaskGraph.from(steps);
-  const at = ctx.recorder.now();
   const task: Task = {
     id: randomUUID(),
     request,
     phase: 'planning',
     planHash: computePlanHash(request, steps, context.workdir),
-    createdAt: at,
+    createdAt: deps.writer.now(),
     replanAttempts: 0,
     origin,
     context,
@@ -46,20 +45,20 @@ export function createTask(
     version: 0,
   };
   const planText = formatPlanForApproval(task, graph);
-  ctx.store.transaction(() => {
-    ctx.store.createTask(task, ['planning'], at);
-    ctx.recorder.emit('phase', { taskId: task.id, from: 'none', to: 'planning', at });
-    ctx.recorder.transitionPhase(task, 'awaiting_approval');
-    ctx.store.appendAudit({
-      taskId: task.id,
-      ts: at,
+  // The sampled plan was written by the client's LLM; a host-written one by the calling model.
+  const actor: Actor = 'model';
+  await deps.writer.create(task, [
+    {
+      actor,
+      kind: 'plan_created',
       source: 'orchestrator',
       request,
       decision: 'decomposed into task plan',
-      action: ctx.masker.mask(planText),
+      action: deps.masker.mask(planText),
       tier: 'read',
       outcome: 'success',
-    });
-  });
+      details: { planHash: task.planHash, origin, steps: steps.length, workdir: context.workdir ?? null },
+    },
+  ]);
   return { task, graph, planText };
 }

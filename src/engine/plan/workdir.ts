@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve, sep } from 'node:path';
-import { OrchestrateError } from '../errors.js';
+import { OrchestrateError } from '../../errors.js';
 
 /** Where a task's steps run, and the folders they may work in. */
 export interface Workspace {

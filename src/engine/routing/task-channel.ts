@@ -1,5 +1,5 @@
-import { OrchestrateError } from '../errors.js';
-import type { ClientChannel, HumanAnswer, HumanForm, LogLevel, SampleRequest } from './channel.js';
+import { OrchestrateError } from '../../errors.js';
+import type { ClientChannel, HumanAnswer, HumanForm, LogLevel, SampleRequest } from '../channel.js';
 import type { ChannelNeed, SessionRegistry } from './sessions.js';
 
 /**

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import type { EngineContext } from './context.js';
-import { isTerminalStepState, type StepRun, type Task } from './model.js';
+import { isTerminalStepState, type StepRun } from '../model.js';
+import type { TaskRun } from './task-run.js';
 
 /** A process that has not beaten its heart for this long is taken for dead. */
 const STALE_AFTER_MS = 30_000;
@@ -34,18 +34,18 @@ function processAlive(pid: number): boolean {
  * Ends a task whose execution was cut short. Steps that were in flight fail as interrupted and
  * are never re-run (they may have had side effects); steps that had not started are skipped.
  */
-export function interruptTask(task: Task, ctx: EngineContext, why: string): void {
-  const at = ctx.recorder.now();
+export async function interruptTask(run: TaskRun, why: string): Promise<void> {
+  const at = run.deps.writer.now();
   const changes: Array<readonly [string, StepRun]> = [];
-  for (const [stepId, run] of task.runs) {
-    if (isTerminalStepState(run.state)) continue;
+  for (const [stepId, state] of run.task.runs) {
+    if (isTerminalStepState(state.state)) continue;
     changes.push(
-      run.state === 'pending'
-        ? [stepId, { ...run, state: 'skipped', reason: 'the server stopped before this step ran', finishedAt: at }]
+      state.state === 'pending'
+        ? [stepId, { ...state, state: 'skipped', reason: 'the server stopped before this step ran', finishedAt: at }]
         : [
             stepId,
             {
-              ...run,
+              ...state,
               state: 'failed',
               error: `Interrupted: ${why}; not re-run automatically because it may have had side effects.`,
               finishedAt: at,
@@ -53,13 +53,10 @@ export function interruptTask(task: Task, ctx: EngineContext, why: string): void
           ],
     );
   }
-  ctx.store.transaction(() => {
-    ctx.recorder.setSteps(task, changes);
-    if (task.replanRequest) {
-      task.replanRequest = undefined;
-      ctx.recorder.saveMeta(task);
-    }
-    ctx.recorder.transitionPhase(task, 'reconciling');
-    ctx.recorder.transitionPhase(task, 'failed');
+  await run.commit({
+    steps: changes,
+    meta: { replanRequest: null },
+    phases: ['reconciling', 'failed'],
+    audit: [{ actor: 'system', kind: 'resume_decision', comment: `interrupted: ${why}` }],
   });
 }

@@ -1,7 +1,7 @@
 import { ElicitResultSchema, ErrorCode, McpError, type ElicitRequestFormParams } from '@modelcontextprotocol/sdk/types.js';
 import type { HumanAnswer, HumanForm } from '../engine/channel.js';
 import { OrchestrateError, errorMessage } from '../errors.js';
-import type { ToolExtra } from '../tools/definition.js';
+import type { RequestExtra } from './extra.js';
 
 /** The MCP params of a form: the protocol glue stays here so the engine never sees SDK types. */
 export function elicitParams(form: HumanForm): ElicitRequestFormParams {
@@ -28,7 +28,7 @@ export function elicitationError(error: unknown): OrchestrateError {
 }
 
 /** Shows a form inside the current tool call, so HTTP transports route it on the call's own stream. */
-export async function elicitInCall(extra: ToolExtra, form: HumanForm, timeoutMs: number): Promise<HumanAnswer> {
+export async function elicitInCall(extra: RequestExtra, form: HumanForm, timeoutMs: number): Promise<HumanAnswer> {
   try {
     const result = await extra.sendRequest({ method: 'elicitation/create', params: elicitParams(form) }, ElicitResultSchema, {
       signal: extra.signal,

@@ -1,5 +1,5 @@
 import { clipRecord, clipText, clipValue } from './clip.js';
-import type { Step, StepRun } from './model.js';
+import type { Step, StepRun } from '../model.js';
 
 /** How much stdout (and stderr) a status view carries per step; the full text is in the task resource. */
 export const VIEW_STDOUT_CAP = 4_096;

@@ -2,8 +2,8 @@
  * The texts a human reads: the plan shown for approval and the summary of a task in any phase.
  */
 import { clipText } from './clip.js';
-import type { TaskGraph } from './graph.js';
-import type { Step, StepRun, StepStateName, Task, TaskCounts, Tier } from './model.js';
+import type { TaskGraph } from '../graph.js';
+import type { Step, StepRun, StepStateName, Task, TaskCounts, Tier } from '../model.js';
 import { failureTail } from './text.js';
 
 /** The deliverable is echoed in tool results; past this it belongs in `status`, not the summary. */

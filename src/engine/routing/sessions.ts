@@ -1,4 +1,4 @@
-import type { ClientChannel } from './channel.js';
+import type { ClientChannel } from '../channel.js';
 
 /** What a running task may need from a session other than the one that approved it. */
 export type ChannelNeed = 'log' | 'sample' | 'elicit';

@@ -1,0 +1,120 @@
+import { errorMessage } from '../../errors.js';
+import type { Step, StepOutputs, StepRun } from '../model.js';
+import type { StepResult } from '../ports.js';
+import { formatDuration } from '../views/text.js';
+import { untilAborted } from './abort.js';
+import type { StepFailure } from './deps.js';
+import { stepContext } from './step-context.js';
+import type { TaskRun } from './task-run.js';
+import type { AuditDraft } from './writer.js';
+
+/** How much of a step's stdout and stderr its audit entry keeps; the step's outputs keep the rest. */
+const AUDIT_CAP = 4_096;
+
+class StepTimeout extends Error {}
+
+/** Runs one step's action; resolves to the failure when its action failed (not when cancelled). */
+export async function runStep(run: TaskRun, step: Step): Promise<StepFailure | undefined> {
+  const { deps, task, channel } = run;
+  const stepAbort = new AbortController();
+  const onTaskAbort = (): void => stepAbort.abort(run.signal.reason);
+  run.signal.addEventListener('abort', onTaskAbort, { once: true });
+  const timeoutMs = deps.actions.timeoutMs(step.action) ?? deps.settings.stepTimeoutMs;
+  const stopTimer = deps.clock.after(timeoutMs, () => stepAbort.abort(new StepTimeout()));
+  const logger = deps.logger.child({ taskId: task.id, stepId: step.id, plugin: step.action });
+  channel.log('info', { event: 'step_started', taskId: task.id, stepId: step.id, description: step.description });
+  logger.info({ action: step.action, description: step.description }, 'step started');
+
+  let result: StepResult | undefined;
+  let error: unknown;
+  try {
+    const parsed = deps.actions.parseInput(step.action, step.input);
+    if (!parsed.ok) throw new Error(`The step input no longer fits the ${step.action} action: ${parsed.problems.join('; ')}`);
+    result = await untilAborted(
+      deps.actions.run(step.action, parsed.input, stepContext(run, step, stepAbort.signal, logger)),
+      stepAbort.signal,
+    );
+  } catch (caught) {
+    error = caught;
+  } finally {
+    stopTimer();
+    run.signal.removeEventListener('abort', onTaskAbort);
+    stepAbort.abort();
+  }
+
+  if (run.signal.aborted) {
+    // cancel() already marked the step; this only covers a race with it.
+    await run.setStep(step.id, { ...run.run(step.id), state: 'cancelled', finishedAt: deps.writer.now() });
+    return undefined;
+  }
+  if (error instanceof StepTimeout) return fail(run, step, `Action "${step.action}" timed out after ${formatDuration(timeoutMs)}.`);
+  if (error !== undefined || result === undefined) return fail(run, step, errorMessage(error), failureOutputs(error));
+  return complete(run, step, result);
+}
+
+async function complete(run: TaskRun, step: Step, result: StepResult): Promise<undefined> {
+  const { deps, task, channel } = run;
+  const outputs = deps.masker.maskDeep(toOutputs(result));
+  const summary = deps.masker.mask(typeof result.summary === 'string' ? result.summary : String(result.summary ?? ''));
+  const finished: StepRun = { ...run.run(step.id), state: 'completed', finishedAt: deps.writer.now(), summary, outputs };
+  if (!(await run.setStep(step.id, finished, [audit(step, 'step_completed', summary, 'success', outputs)]))) return undefined;
+  run.released(step.id);
+  channel.log('info', { event: 'step_completed', taskId: task.id, stepId: step.id, summary });
+  deps.logger.info({ taskId: task.id, stepId: step.id }, 'step completed');
+  return undefined;
+}
+
+async function fail(run: TaskRun, step: Step, rawError: string, produced?: StepOutputs): Promise<StepFailure> {
+  const { deps, task, channel } = run;
+  const error = deps.masker.mask(rawError);
+  const outputs = produced && deps.masker.maskDeep(produced);
+  const failed: StepRun = { ...run.run(step.id), state: 'failed', finishedAt: deps.writer.now(), error, ...(outputs ? { outputs } : {}) };
+  if (await run.setStep(step.id, failed, [audit(step, 'step_failed', error, 'failure', outputs)])) await run.skipDependents(step.id);
+  channel.log('error', { event: 'step_failed', taskId: task.id, stepId: step.id, error });
+  deps.logger.warn({ taskId: task.id, stepId: step.id, error }, 'step failed');
+  return { stepId: step.id, description: step.description, error, ...(outputs ? { outputs } : {}) };
+}
+
+function audit(
+  step: Step,
+  kind: 'step_completed' | 'step_failed',
+  text: string,
+  outcome: 'success' | 'failure',
+  outputs?: StepOutputs,
+): AuditDraft {
+  return {
+    actor: 'system',
+    kind,
+    stepId: step.id,
+    source: 'orchestrator',
+    request: step.description,
+    decision: kind === 'step_completed' ? 'step executed' : 'step failed',
+    action: text,
+    tier: step.tier,
+    ...(outputs
+      ? { stdout: outputs.stdout.slice(0, AUDIT_CAP), stderr: outputs.stderr.slice(0, AUDIT_CAP), exitCode: outputs.exitCode ?? 0 }
+      : {}),
+    outcome,
+  };
+}
+
+function toOutputs(result: Partial<StepResult>): StepOutputs {
+  return {
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+    exitCode: typeof result.exitCode === 'number' ? result.exitCode : null,
+    artifacts: Array.isArray(result.artifacts) ? result.artifacts.map(String) : [],
+    data: result.data ?? null,
+    ...(result.truncated === true ? { truncated: true } : {}),
+  };
+}
+
+/** What a failing action produced, when it threw an ActionError carrying it. */
+function failureOutputs(error: unknown): StepOutputs | undefined {
+  const result = (error as { result?: unknown } | undefined)?.result;
+  if (!(error instanceof Error) || typeof result !== 'object' || result === null) return undefined;
+  const outputs = toOutputs(result as Partial<StepResult>);
+  const empty =
+    outputs.stdout === '' && outputs.stderr === '' && outputs.exitCode === null && outputs.data === null && outputs.artifacts.length === 0;
+  return empty ? undefined : outputs;
+}

@@ -1,0 +1,33 @@
+import type { ActionRunner, InputParse, StepContext, StepResult } from '../engine/ports.js';
+import type { ActionContext } from './api.js';
+import type { PluginRegistry } from './registry.js';
+import { createExec, type SandboxConfig } from './sandbox.js';
+
+/**
+ * The engine's action runner over the loaded plugins: a step's action gets the context the engine
+ * built plus what only the plugin side has — the sandboxed `exec` and the plugin's options.
+ */
+export function createActionRunner(registry: PluginRegistry, sandbox: SandboxConfig): ActionRunner {
+  return {
+    parseInput(action, input): InputParse {
+      const parsed = registry.parseInput(action, input);
+      return parsed.success ? { ok: true, input: parsed.data } : { ok: false, problems: parsed.problems };
+    },
+    timeoutMs(action) {
+      const plugin = registry.get(action);
+      const configured = registry.options(action)['timeoutSeconds'];
+      return typeof configured === 'number' && configured > 0 ? configured * 1000 : plugin?.timeoutMs;
+    },
+    async run(action, input, context): Promise<StepResult> {
+      const plugin = registry.get(action);
+      if (!plugin) throw new Error(`No loaded plugin provides action "${action}".`);
+      return plugin.run(input, actionContext(context, sandbox, registry.options(action)));
+    },
+  };
+}
+
+function actionContext(context: StepContext, sandbox: SandboxConfig, options: Readonly<Record<string, unknown>>): ActionContext {
+  const { allowedPaths, ...rest } = context;
+  const config = allowedPaths ? { ...sandbox, allowedPaths } : sandbox;
+  return { ...rest, exec: createExec(config, context.workdir, context.signal), options };
+}
