@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     passWithNoTests: false,
+    // A test that asserts nothing proves nothing.
+    expect: { requireAssertions: true },
     pool: 'forks',
   },
 });

@@ -9,7 +9,6 @@ import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { detachedChannel } from '../src/engine/channel.js';
 
 function alive(pid: number): boolean {
   try {

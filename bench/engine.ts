@@ -11,7 +11,6 @@ import pino from 'pino';
 import { z } from 'zod';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { detachedChannel } from '../src/engine/channel.js';
 import { toTaskView } from '../src/engine/views/view.js';
 import { definePlugin } from '../src/plugins/api.js';
 import { sqliteFloor } from './sqlite-floor.js';

@@ -25,7 +25,7 @@ export default definePlugin({
         { signal: ctx.signal },
       );
     } catch (error) {
-      throw new Error(`LLM research failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`LLM research failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     const summary = firstLineSummary(answer);
     return { summary: summary || `Research: ${input.query}`, stdout: answer };

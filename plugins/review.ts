@@ -31,7 +31,7 @@ export default definePlugin({
         { signal: ctx.signal },
       );
     } catch (error) {
-      throw new Error(`LLM review failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`LLM review failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     return { summary: firstLineSummary(review) || `Reviewed: ${input.artifact}`, stdout: review, artifacts: [input.artifact] };
   },

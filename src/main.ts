@@ -134,8 +134,10 @@ function reserveStdoutForProtocol(): Writable {
     },
   });
   process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  /* eslint-disable no-console -- the one place that touches console: its stdout methods go to stderr. */
   console.log = console.error;
   console.info = console.error;
   console.debug = console.error;
+  /* eslint-enable no-console */
   return protocolOut;
 }

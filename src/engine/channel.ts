@@ -1,4 +1,8 @@
-import type { LlmMessage } from '../plugins/api.js';
+/** One message of a conversation with the client's LLM. */
+export interface LlmMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error';
 

@@ -82,20 +82,19 @@ export function fromStepRow(row: StepRow): { step: Step; run: StepRun } {
 }
 
 export function fromTaskRow(row: TaskRow, steps: Array<{ step: Step; run: StepRun }>): Task {
-  const task: Task = {
+  return {
     id: row.id,
     request: row.request,
     phase: row.phase,
     planHash: row.plan_hash,
     createdAt: row.created_at,
+    ...(row.completed_at !== null ? { completedAt: row.completed_at } : {}),
     replanAttempts: row.replan_attempts,
+    ...(row.replan_request !== null ? { replanRequest: JSON.parse(row.replan_request) as Task['replanRequest'] } : {}),
     origin: row.origin,
     context: JSON.parse(row.context) as Task['context'],
     steps: steps.map((s) => s.step),
     runs: new Map(steps.map((s) => [s.step.id, s.run])),
     version: 0,
   };
-  if (row.completed_at !== null) task.completedAt = row.completed_at;
-  if (row.replan_request !== null) task.replanRequest = JSON.parse(row.replan_request) as Task['replanRequest'];
-  return task;
 }

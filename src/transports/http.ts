@@ -31,11 +31,11 @@ type HttpConfig = Pick<Config, 'host' | 'port' | 'token' | 'http' | 'samplingTim
  * (the web view accepts its session cookie in place of the token).
  */
 export async function startHttpServer(
-  app: Pick<App, 'engine' | 'approval'>,
+  app: Pick<App, 'engine' | 'approval' | 'clock'>,
   config: Readonly<HttpConfig>,
   logger: Logger,
 ): Promise<HttpServer> {
-  const sessions = new SessionMap({ idleMs: config.http.sessionIdleMs, engine: app.engine, logger });
+  const sessions = new SessionMap({ idleMs: config.http.sessionIdleMs, engine: app.engine, logger, clock: app.clock });
   const ctx: HttpContext = { engine: app.engine, approval: app.approval, logger, samplingTimeoutMs: config.samplingTimeoutMs, sessions };
   let port = config.port;
   const checks = {

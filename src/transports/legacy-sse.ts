@@ -22,7 +22,7 @@ export async function openSseSession(_req: IncomingMessage, res: ServerResponse,
     logger: ctx.logger,
     samplingTimeoutMs: ctx.samplingTimeoutMs,
   });
-  const session: HttpSession = { id: transport.sessionId, kind: 'sse', transport, mcp, channel, lastActive: Date.now(), busy: 0 };
+  const session: HttpSession = { id: transport.sessionId, kind: 'sse', transport, mcp, channel, lastActive: ctx.sessions.now(), busy: 0 };
   transport.onclose = () => ctx.sessions.remove(session.id);
   ctx.sessions.add(session);
   res.once('close', ctx.sessions.begin(session));

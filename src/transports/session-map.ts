@@ -1,5 +1,6 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
 import type { Engine } from '../engine/engine.js';
 import type { Session } from '../server.js';
 import type { StreamGate } from './stream-gate.js';
@@ -27,14 +28,20 @@ export class SessionMap {
   readonly #idleMs: number;
   readonly #engine: Engine;
   readonly #logger: Logger;
-  readonly #reaper: NodeJS.Timeout;
+  readonly #clock: Clock;
+  readonly #stopReaper: () => void;
 
-  constructor(options: { idleMs: number; engine: Engine; logger: Logger }) {
+  constructor(options: { idleMs: number; engine: Engine; logger: Logger; clock?: Clock }) {
     this.#idleMs = options.idleMs;
     this.#engine = options.engine;
     this.#logger = options.logger;
-    this.#reaper = setInterval(() => this.#reap(), Math.min(Math.max(options.idleMs / 4, 100), 60_000));
-    this.#reaper.unref();
+    this.#clock = options.clock ?? systemClock;
+    this.#stopReaper = this.#clock.every(Math.min(Math.max(options.idleMs / 4, 100), 60_000), () => this.#reap());
+  }
+
+  /** The time sessions count idleness in, from the map's clock. */
+  now(): number {
+    return this.#clock.now().getTime();
   }
 
   get size(): number {
@@ -58,24 +65,24 @@ export class SessionMap {
   /** Marks the session busy until the returned function is called; activity counts for routing too. */
   begin(session: HttpSession): () => void {
     session.busy += 1;
-    session.lastActive = Date.now();
+    session.lastActive = this.#clock.now().getTime();
     this.#engine.sessions.touch(session.channel.id);
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
       session.busy -= 1;
-      session.lastActive = Date.now();
+      session.lastActive = this.#clock.now().getTime();
     };
   }
 
   async closeAll(): Promise<void> {
-    clearInterval(this.#reaper);
+    this.#stopReaper();
     await Promise.allSettled([...this.#sessions.values()].map((session) => this.#close(session)));
   }
 
   #reap(): void {
-    const now = Date.now();
+    const now = this.#clock.now().getTime();
     for (const session of this.#sessions.values()) {
       if (session.busy > 0 || now - session.lastActive < this.#idleMs) continue;
       this.#logger.info({ sessionId: session.id, idleSeconds: Math.round((now - session.lastActive) / 1000) }, 'closing idle session');

@@ -63,7 +63,7 @@ async function openSession(ctx: HttpContext): Promise<HttpSession> {
       ctx.sessions.add(session);
     },
   });
-  const session: HttpSession = { id: '', kind: 'streamable', transport, gate, mcp, channel, lastActive: Date.now(), busy: 0 };
+  const session: HttpSession = { id: '', kind: 'streamable', transport, gate, mcp, channel, lastActive: ctx.sessions.now(), busy: 0 };
   // Set before connect: the McpServer chains its own close handling after ours.
   transport.onclose = () => ctx.sessions.remove(session.id);
   await mcp.connect(transport);

@@ -39,29 +39,33 @@ const ID = '([^/]{1,200})';
 
 const ROUTES: ReadonlyArray<{ method: 'GET' | 'POST'; path: RegExp; run: Handler }> = [
   { method: 'GET', path: /^\/api\/tasks$/, run: listTasks },
-  { method: 'GET', path: new RegExp(`^/api/tasks/${ID}$`), run: async ({ operator }, [id]) => capTask(await operator.view(id!)) },
-  { method: 'GET', path: new RegExp(`^/api/tasks/${ID}/audit$`), run: async ({ operator }, [id]) => capAudit(await operator.audit(id!)) },
+  { method: 'GET', path: new RegExp(`^/api/tasks/${ID}$`), run: async ({ operator }, [id = '']) => capTask(await operator.view(id)) },
+  {
+    method: 'GET',
+    path: new RegExp(`^/api/tasks/${ID}/audit$`),
+    run: async ({ operator }, [id = '']) => capAudit(await operator.audit(id)),
+  },
   { method: 'GET', path: new RegExp(`^/api/tasks/${ID}/steps/${ID}$`), run: fullStep },
   { method: 'GET', path: /^\/api\/events$/, run: openEvents },
   {
     method: 'POST',
     path: new RegExp(`^/api/tasks/${ID}/approve$`),
-    run: async ({ req, operator }, [id]) => operator.approve(id!, await readBody(req, approveBody)),
+    run: async ({ req, operator }, [id = '']) => operator.approve(id, await readBody(req, approveBody)),
   },
   {
     method: 'POST',
     path: new RegExp(`^/api/tasks/${ID}/reject$`),
-    run: async ({ req, operator }, [id]) => operator.reject(id!, (await readBody(req, rejectBody)).comment),
+    run: async ({ req, operator }, [id = '']) => operator.reject(id, (await readBody(req, rejectBody)).comment),
   },
   {
     method: 'POST',
     path: new RegExp(`^/api/tasks/${ID}/cancel$`),
-    run: async ({ req, operator }, [id]) => operator.cancel(id!, (await readBody(req, cancelBody)).reason),
+    run: async ({ req, operator }, [id = '']) => operator.cancel(id, (await readBody(req, cancelBody)).reason),
   },
   {
     method: 'POST',
     path: new RegExp(`^/api/tasks/${ID}/steps/${ID}$`),
-    run: async ({ req, operator }, [id, stepId]) => operator.answerStep(id!, stepId!, (await readBody(req, stepBody)).decision),
+    run: async ({ req, operator }, [id = '', stepId = '']) => operator.answerStep(id, stepId, (await readBody(req, stepBody)).decision),
   },
 ];
 
@@ -92,8 +96,8 @@ async function listTasks({ url, operator }: ApiContext): Promise<unknown> {
   return { items: page.items.map(capListItem), total: page.total, limit, offset, phase };
 }
 
-async function fullStep({ operator }: ApiContext, [id, stepId]: string[]): Promise<unknown> {
-  const view = await operator.view(id!);
+async function fullStep({ operator }: ApiContext, [id = '', stepId]: string[]): Promise<unknown> {
+  const view = await operator.view(id);
   const step = view.steps.find((s) => s.id === stepId);
   if (!step) throw new WebError(404, 'STEP_NOT_FOUND', `Task ${id} has no step ${stepId}.`);
   return capStep(step, WEB_CAPS.fullOutput);

@@ -26,7 +26,7 @@ describe('--help', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(new RegExp(`^Usage: orchestrate-mcp ${name}\\b`));
     expect(result.stdout).toContain('--json');
-    expect(result.stdout).toMatch(/\nExample:\n  orchestrate-mcp /);
+    expect(result.stdout).toMatch(/\nExample:\n {2}orchestrate-mcp /);
   });
 
   it('`plugins` alone names its subcommand', async () => {

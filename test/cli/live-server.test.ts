@@ -53,7 +53,7 @@ describe('while a server runs on the database', () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/Phase: +executing\n/);
     expect(shown.stdout).toContain('  L1  [#1 ✓ shell]\n       │\n  L2  [#2 … shell ← #1]');
-    expect(shown.stdout).toMatch(/#2 … s2  shell  execute  running  after #1/);
+    expect(shown.stdout).toMatch(/#2 … s2 {2}shell {2}execute {2}running {2}after #1/);
     expect(shown.stdout).toContain('Report\n  Executing: "Build, then wait" — 1 done, 1 running (of 2 steps)');
 
     const report = await cliJson<{ checks: Array<{ name: string; status: string; detail: string }> }>(['doctor', '--db', db], { cwd: dir });

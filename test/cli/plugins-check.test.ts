@@ -24,7 +24,7 @@ describe('plugins check', () => {
     expect(result.stdout).toContain(`Plugin folders:\n  ${EXAMPLES}: todo_scan\n`);
     expect(result.stdout).toContain(`todo_scan  read  ${join(EXAMPLES, 'todo-scan.ts')}\n  Lists the TODO and FIXME comments`);
     expect(result.stdout).toMatch(/^ {4}markers +string\[\] +optional +Words that mark a comment \(default \["TODO","FIXME"\]\)$/m);
-    expect(result.stdout).toMatch(/^shell  execute  built-in$/m);
+    expect(result.stdout).toMatch(/^shell {2}execute {2}built-in$/m);
     expect(result.stdout).toMatch(/^ {4}command +string +required +The shell command line$/m);
     expect(result.stdout).toMatch(/^ {4}level +info\|warning\|error +optional/m);
     expect(result.stdout.trimEnd().endsWith('All 9 actions are valid.')).toBe(true);

@@ -115,7 +115,7 @@ describe('show', () => {
     expect(out).toContain('Steps:      3 — 3 ✓ completed');
     expect(out).toContain('Report\n  Completed: "Say hello and count to three" — all 3 steps succeeded');
     expect(out).toContain('  L1  [#1 ✓ shell]  [#2 ✓ shell]\n       │\n  L2  [#3 ✓ shell ← #1 #2]\n');
-    expect(out).toMatch(/  #3 ✓ s3  shell  execute  completed  after #1, #2/);
+    expect(out).toMatch(/ {2}#3 ✓ s3 {2}shell {2}execute {2}completed {2}after #1, #2/);
     expect(out).toContain('     Say done\n     input: {"command":"echo done"}');
     expect(out).toContain('     stdout:\n       one\n       two\n       three\n');
   });
@@ -127,20 +127,20 @@ describe('show', () => {
     expect(out).toContain('Report\n  Failed: "Prepare, then run the tests" — 1/3 succeeded, 1 failed, 1 skipped');
     expect(out).toContain('  L1  [#1 ✓ shell]\n       │\n  L2  [#2 ✗ shell ← #1]\n       │\n  L3  [#3 – shell ← #2]');
     const failedStep = out.slice(out.indexOf('  #2 ✗ s2'), out.indexOf('  #3 – s3'));
-    expect(failedStep).toMatch(/#2 ✗ s2  shell  execute  failed  after #1/);
+    expect(failedStep).toMatch(/#2 ✗ s2 {2}shell {2}execute {2}failed {2}after #1/);
     expect(failedStep).toMatch(/error: Shell command failed \(exit 3\)/);
     expect(failedStep).toContain('exit code: 3');
     expect(failedStep).toContain('stdout (last 10 of 15 lines):\n       test line 6\n');
     expect(failedStep).toContain('       test line 15\n');
     expect(failedStep).not.toContain('test line 5\n');
     expect(failedStep).toContain('stderr:\n       boom: assertion failed');
-    expect(out).toMatch(/#3 – s3  shell  execute  skipped  after #2\n     Publish\n.*\n     reason: /);
+    expect(out).toMatch(/#3 – s3 {2}shell {2}execute {2}skipped {2}after #2\n {5}Publish\n.*\n {5}reason: /);
   });
 
   it('shows what a task waits for', async () => {
     const result = await run(['show', tasks.awaiting, '--db', db]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Waiting\n  The plan waits for approval \(plan hash [0-9a-f]+\)\./);
+    expect(result.stdout).toMatch(/Waiting\n {2}The plan waits for approval \(plan hash [0-9a-f]+\)\./);
     expect(result.stdout).toContain('Report\n  Awaiting approval: "Clean up later" — 1 step in plan');
     expect(result.stdout).toContain('  L1  [#1 · shell]');
   });

@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest';
 import { rejection, rejectionAsync, testCatalogue } from '../helpers/catalogue.js';
-import { OrchestrateError } from '../../src/errors.js';
 import { finalizeDrafts } from '../../src/engine/plan/finalize.js';
 import { planFromLlmText } from '../../src/engine/plan/lenient.js';
 import { parseLlmSteps } from '../../src/engine/plan/parse.js';

@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { rejection, rejectionAsync, testCatalogue } from '../helpers/catalogue.js';
-import { OrchestrateError } from '../../src/errors.js';
+import { rejectionAsync, testCatalogue } from '../helpers/catalogue.js';
 import { validateHostDrafts } from '../../src/engine/plan/strict.js';
 
 const validate = (drafts: unknown[], options: { allowlist?: string[]; agents?: string[] } = {}) =>

@@ -2,7 +2,7 @@
  * Plugin options are checked at start-up against each plugin's own options schema: a bad option
  * stops the server (exit 2) naming the field, for built-in and third-party plugins alike.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';

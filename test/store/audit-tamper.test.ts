@@ -39,8 +39,6 @@ function changed(value: unknown): unknown {
   return value === null ? '' : 'x';
 }
 
-const byId = (id: number) => (row: AuditRowT) => row.id === id;
-
 describe('verifyAudit on a tampered log', () => {
   it('names the entry whenever any column of any entry is changed with SQL', () => {
     const columns = columnsOf(t.db, 'audit').filter((c) => c !== 'id');

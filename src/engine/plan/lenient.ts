@@ -137,14 +137,16 @@ export function gatherInput(
 ): Record<string, unknown> {
   const declared = declaredFields(info.inputSchema);
   const input: Record<string, unknown> = {};
-  // Flat keys the action does not declare are ignored: LLMs sprinkle other actions' fields and ids.
-  for (const [key, value] of Object.entries(fields)) if (!declared || declared.has(key)) input[key] = value;
-  for (const [key, value] of Object.entries(nested)) if (value !== null && value !== undefined) input[key] = value;
-  // Fields written under another name the action knows (a plan's `spec` is its `output`).
-  for (const [alias, field] of Object.entries(info.planner.fieldAliases)) {
+  const aliases = info.planner.fieldAliases;
+  // Flat keys the action does not declare are ignored: LLMs sprinkle other actions' fields and ids;
+  // a field written under another name the action knows (a plan's `spec` is its `output`) is renamed.
+  const kept = (key: string): boolean => !declared || declared.has(key);
+  for (const [key, value] of Object.entries(fields)) if (kept(key)) input[key] = value;
+  for (const [key, value] of Object.entries(nested))
+    if (value !== null && value !== undefined && (kept(key) || !(key in aliases))) input[key] = value;
+  for (const [alias, field] of Object.entries(aliases)) {
     const value = nested[alias] ?? fields[alias];
     if (isMissing(input[field]) && !isMissing(value)) input[field] = value;
-    if (declared && !declared.has(alias)) delete input[alias];
   }
   if (info.fromDescription && isMissing(input[info.fromDescription])) input[info.fromDescription] = description;
   return input;
