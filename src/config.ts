@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { APPROVAL_POLICIES, type ApprovalPolicy } from './approval/policy.js';
+import { APPROVAL_POLICIES } from './approval/policy.js';
 import { DEFAULT_CONFIRMATION_TIMEOUTS, TIERS, type Tier } from './engine/model.js';
 import { stepEnvironment } from './plugins/step-env.js';
 import { inlineByEnv, SERVE_OPTIONS } from './runner/serve-flags.js';
@@ -158,52 +158,57 @@ function isOrigin(value: string): boolean {
   }
 }
 
-export interface Config {
-  transport: 'stdio' | 'http';
-  host: string;
-  port: number;
-  token?: string;
-  db: string;
-  pluginDirs: string[];
-  logLevel: string;
-  maxParallel: number;
-  maxConcurrentSteps: number;
+const ms = z.number().min(0);
+const names = z.array(z.string());
+
+/** The server's settings once flags, environment and the config file are read (times in ms). */
+export const ConfigSchema = z.object({
+  transport: z.enum(['stdio', 'http']),
+  host: z.string(),
+  port: z.int(),
+  token: z.string().optional(),
+  db: z.string(),
+  pluginDirs: names,
+  logLevel: z.string(),
+  maxParallel: z.int(),
+  maxConcurrentSteps: z.int(),
   /**
    * Every value masked as *** wherever it would appear: the values of secret-looking environment
    * variables, the bearer token and the config file's `secrets`.
    */
-  secretValues: string[];
+  secretValues: names,
   /** The server's environment as it started, for the variables a plugin asks to pass to one command. */
-  environment: Readonly<Record<string, string>>;
-  stepTimeoutMs: number;
-  exec: {
-    allowlist?: string[];
-    forbidden: string[];
-    allowedPaths?: string[];
-    envPassthrough: string[];
+  environment: z.record(z.string(), z.string()),
+  stepTimeoutMs: ms,
+  exec: z.object({
+    allowlist: names.optional(),
+    forbidden: names,
+    allowedPaths: names.optional(),
+    envPassthrough: names,
     /** The environment every command starts from (see src/plugins/step-env.ts). */
-    env: Record<string, string>;
-    timeoutMs: number;
-    maxOutputBytes: number;
-  };
-  autoApproveTiers: Tier[];
-  confirmationTimeoutsMs: Record<Tier, number>;
+    env: z.record(z.string(), z.string()),
+    timeoutMs: ms,
+    maxOutputBytes: z.int(),
+  }),
+  autoApproveTiers: z.array(z.enum(TIERS)),
+  confirmationTimeoutsMs: z.record(z.enum(TIERS), ms),
   /** Who may approve plans and steps: see src/approval/policy.ts. */
-  approvalPolicy: ApprovalPolicy;
+  approvalPolicy: z.enum(APPROVAL_POLICIES),
   /** How long a plan-approval form waits for the human. */
-  planApprovalTimeoutMs: number;
-  hostReplanTimeoutMs: number;
-  samplingTimeoutMs: number;
-  samplingMaxTokens: number;
-  pluginOptions: Record<string, Record<string, unknown>>;
+  planApprovalTimeoutMs: ms,
+  hostReplanTimeoutMs: ms,
+  samplingTimeoutMs: ms,
+  samplingMaxTokens: z.int(),
+  pluginOptions: z.record(z.string(), z.record(z.string(), z.unknown())),
   /** `--transport http` only: extra allowed Origin and Host headers, and when an idle session is closed. */
-  http: { allowedOrigins: string[]; allowedHosts: string[]; sessionIdleMs: number };
+  http: z.object({ allowedOrigins: names, allowedHosts: names, sessionIdleMs: ms }),
   /**
    * stdio: false when the engine runs in this process (--inline, ORCHESTRATE_INLINE=1 or config
    * `runner: false`); otherwise how long the background runner lives with no client and no unfinished task.
    */
-  runner: false | { idleMs: number };
-}
+  runner: z.union([z.literal(false), z.object({ idleMs: ms })]),
+});
+export type Config = z.infer<typeof ConfigSchema>;
 
 export type ConfigResult = { ok: true; config: Readonly<Config> } | { ok: false; problems: string[] };
 

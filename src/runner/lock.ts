@@ -36,13 +36,6 @@ export function tryLock(path: string, holder: LockHolder): boolean {
   return false;
 }
 
-/** Rewrites the lock's contents (a rename, so readers see the old or the new text, never half). */
-export function updateLock(path: string, holder: LockHolder): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(holder)}\n`, { mode: 0o600 });
-  renameSync(temporary, path);
-}
-
 /** Removes the lock if this process holds it. */
 export function releaseLock(path: string): void {
   if (readLock(path)?.pid === process.pid) unlinkQuietly(path);

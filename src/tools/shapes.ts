@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { jsonBytes } from '../engine/views/clip.js';
-import { PHASES, STEP_STATES, TIERS } from '../engine/model.js';
 
 /** Output shapes shared by the tools. Every tool output may instead carry `error` (with isError). */
 
@@ -65,76 +64,10 @@ export const planContextShape = z
   .check(jsonBytesAtMost(MAX_CONTEXT_BYTES, 'The context'))
   .describe('Context for planning and execution; at most 256 KiB of JSON in all');
 
-export const stepShape = z.looseObject({
-  id: z.string().describe('Step id, unique within the task'),
-  action: z.string().describe('Action (plugin) name'),
-  description: z.string().describe('What the step does (capped at 1,000 chars in status)'),
-  dependsOn: z.array(z.string()).describe('Ids of steps that must complete first'),
-  tier: z.enum(TIERS).describe('Risk tier'),
-  input: z
-    .record(z.string(), z.unknown())
-    .describe('Action input; in a capped view, input over 2,000 chars of JSON is { truncated: true, preview, bytes }'),
-});
-
-export const stepViewShape = stepShape.extend({
-  state: z.enum(STEP_STATES).describe('Step state'),
-  startedAt: z.string().optional().describe('ISO time the step started'),
-  finishedAt: z.string().optional().describe('ISO time the step finished'),
-  summary: z.string().optional().describe('One-line result (capped at 1,000 chars)'),
-  error: z.string().optional().describe('Why the step failed (capped at 2,000 chars)'),
-  reason: z.string().optional().describe('Why the step was skipped or cancelled (capped at 1,000 chars)'),
-  outputs: z
-    .looseObject({
-      stdout: z.string(),
-      stderr: z.string(),
-      exitCode: z.number().nullable(),
-      data: z.unknown().describe('Structured output; over 2,000 chars of JSON it is { truncated: true, preview, bytes }'),
-      artifacts: z.array(z.string()).describe('Paths or URLs produced (the first 20)'),
-      truncated: z.boolean().describe('Something here was cut; the task resource has it whole'),
-    })
-    .optional()
-    .describe('What a finished step produced (stdout and stderr capped at 4 KiB each)'),
-});
-
-export const countsShape = z.looseObject({
-  pending: z.number(),
-  running: z.number(),
-  awaiting: z.number(),
-  completed: z.number(),
-  failed: z.number(),
-  skipped: z.number(),
-  cancelled: z.number(),
-  total: z.number(),
-});
-
-export const taskViewShape = z
-  .looseObject({
-    id: z.string(),
-    request: z.string(),
-    phase: z.enum(PHASES),
-    planHash: z.string(),
-    createdAt: z.string(),
-    completedAt: z.string().optional(),
-    replanAttempts: z.number(),
-    counts: countsShape,
-    steps: z.array(stepViewShape),
-    stepsTotal: z.number(),
-    stepsOffset: z.number(),
-    nextStepOffset: z
-      .number()
-      .optional()
-      .describe('Set when more steps follow: pass it as stepOffset; a page stops early when its steps are large'),
-    summaryText: z.string(),
-    version: z.number().describe('Changes whenever the task does; pass it back as sinceVersion'),
-    awaiting: z.array(z.looseObject({ kind: z.string() })).optional(),
-  })
-  .describe('A task as it is now');
-
-export const taskSummaryShape = z.looseObject({
-  id: z.string(),
-  request: z.string(),
-  phase: z.enum(PHASES),
-  createdAt: z.string(),
-  completedAt: z.string().optional(),
-  stepCount: z.number(),
-});
+/** The tools' output shapes are the engine's view schemas. */
+export {
+  StepShownSchema as stepShape,
+  StepViewSchema as stepViewShape,
+  TaskSummarySchema as taskSummaryShape,
+  TaskViewSchema as taskViewShape,
+} from '../engine/views/schemas.js';

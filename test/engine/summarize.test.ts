@@ -46,7 +46,8 @@ function makeTask(phase: Phase, steps: Step[], runs: Record<string, StepRun> = {
     origin: 'host',
     context: {},
     steps,
-    runs: new Map(Object.entries(runs)),
+    // Every stored step has a run record: pending until it starts.
+    runs: new Map(steps.map((step): [string, StepRun] => [step.id, runs[step.id] ?? { state: 'pending' }])),
     version: 1,
   };
 }
@@ -176,7 +177,7 @@ describe('summarizeTask while running', () => {
     );
   });
 
-  it('leaves out zero counts and counts steps without a run as pending', () => {
+  it('leaves out zero counts, pending ones included', () => {
     expect(summary(makeTask('executing', steps, { a: done('x'), b: { state: 'running' } }))).toBe(
       'Executing: "Ship it" — 1 done, 1 running (of 7 steps)',
     );

@@ -1,5 +1,6 @@
 import { clipRecord, clipText, clipValue } from './clip.js';
 import type { Step, StepRun } from '../model.js';
+import type { StepView } from './schemas.js';
 
 /** How much stdout (and stderr) a status view carries per step; the full text is in the task resource. */
 export const VIEW_STDOUT_CAP = 4_096;
@@ -19,21 +20,7 @@ export const STEP_FIELD_CAPS = {
   artifact: 500,
 } as const;
 
-export interface StepView {
-  id: string;
-  action: string;
-  description: string;
-  dependsOn: string[];
-  tier: Step['tier'];
-  state: StepRun['state'];
-  input: Record<string, unknown>;
-  startedAt?: string;
-  finishedAt?: string;
-  summary?: string;
-  error?: string;
-  reason?: string;
-  outputs?: { stdout: string; stderr: string; exitCode: number | null; data: unknown; artifacts: string[]; truncated: boolean };
-}
+export type { StepView } from './schemas.js';
 
 const RESOURCE_MARKER = (length: number): string => `\n…[truncated: ${length} chars in all; read the task resource for the rest]`;
 const SHORT_MARKER = (length: number): string => ` …[${length} chars; see the task resource]`;

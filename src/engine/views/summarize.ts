@@ -3,7 +3,7 @@
  */
 import { clipText } from './clip.js';
 import type { TaskGraph } from '../graph.js';
-import type { Step, StepRun, StepStateName, Task, TaskCounts, Tier } from '../model.js';
+import { countSteps, type Step, type StepRun, type Task, type TaskCounts, type Tier } from '../model.js';
 import { failureTail } from './text.js';
 
 /** The deliverable is echoed in tool results; past this it belongs in `status`, not the summary. */
@@ -46,26 +46,6 @@ function tierMarker(step: Step): string {
   const raised = reasons.length > 0 ? `raised: ${reasons.join('; ')}` : '';
   const parts = [TIER_MARKERS[step.tier], raised].filter((part) => part !== '');
   return parts.length === 0 ? '' : ` (${parts.join('; ')})`;
-}
-
-/** Counts over the graph's steps; a step without a run record has not started, so it is pending. */
-function countGraph(task: Task, graph: TaskGraph): TaskCounts {
-  const counts: TaskCounts = {
-    pending: 0,
-    running: 0,
-    awaiting: 0,
-    completed: 0,
-    failed: 0,
-    skipped: 0,
-    cancelled: 0,
-    total: graph.size,
-  };
-  for (const step of graph.steps()) {
-    const state: StepStateName = task.runs.get(step.id)?.state ?? 'pending';
-    if (state === 'awaiting_confirmation') counts.awaiting += 1;
-    else counts[state] += 1;
-  }
-  return counts;
 }
 
 function progressLine(prefix: string, task: Task, counts: TaskCounts): string {
@@ -202,7 +182,7 @@ function clipEntry(entry: string): string {
 }
 
 export function summarizeTask(task: Task, graph: TaskGraph): string {
-  const counts = countGraph(task, graph);
+  const counts = countSteps(task);
   switch (task.phase) {
     case 'planning':
       return `Planning: "${task.request}" — ${stepCount(counts.total)} identified`;

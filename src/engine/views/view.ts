@@ -1,11 +1,13 @@
 import { clipText, jsonLength } from './clip.js';
 import type { TaskGraph } from '../graph.js';
-import { countSteps, DEFAULT_CONFIRMATION_TIMEOUTS, type Step, type Tier, type Task, type TaskCounts } from '../model.js';
-import { stepView, type StepView } from './step-view.js';
+import { countSteps, DEFAULT_CONFIRMATION_TIMEOUTS, type Tier, type Task } from '../model.js';
+import type { AwaitingView, StepView, TaskView } from './schemas.js';
+import { stepView } from './step-view.js';
 import { summarizeTask } from './summarize.js';
 import { formatDuration } from './text.js';
 
-export { VIEW_STDOUT_CAP, type StepView } from './step-view.js';
+export { VIEW_STDOUT_CAP } from './step-view.js';
+export type { StepView } from './schemas.js';
 
 /**
  * What a capped view may take, in characters: its JSON, plus the summary and hints a tool prints
@@ -20,31 +22,7 @@ const AWAITING_CAPS = { description: 300, failedStep: 1_000, error: 2_000, promp
 /** Room kept for the paging and waiting lines a tool adds to its text. */
 const TEXT_ALLOWANCE = 1_000;
 
-export type AwaitingView =
-  | { kind: 'plan_approval'; planHash: string; hint: string }
-  | { kind: 'step_confirmation'; stepId: string; description: string; tier: Step['tier']; via: 'form' | 'tool'; hint: string }
-  | { kind: 'replan'; failedStepId: string; failedStep: string; error: string; deadline: string; prompt: string; hint: string };
-
-export interface TaskView {
-  id: string;
-  request: string;
-  phase: Task['phase'];
-  planHash: string;
-  origin: Task['origin'];
-  createdAt: string;
-  completedAt?: string;
-  replanAttempts: number;
-  counts: TaskCounts;
-  steps: StepView[];
-  stepsTotal: number;
-  stepsOffset: number;
-  /** Where the next page starts, when steps follow the ones shown. */
-  nextStepOffset?: number;
-  summaryText: string;
-  /** Changes whenever the task does; pass it back as `sinceVersion` to wait for the next change. */
-  version: number;
-  awaiting?: AwaitingView[];
-}
+export type { AwaitingView, TaskView } from './schemas.js';
 
 export interface ViewOptions {
   stepOffset?: number;
