@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ActionContext, ActionResult, DependencyOutput, LlmAccess, PluginLogger } from '../plugins/api.js';
+import { checkedOutcome } from '../plugins/result.js';
 import { createExec, type SandboxConfig } from '../plugins/sandbox.js';
 import { errorMessage } from '../errors.js';
 import type { ClientChannel } from './channel.js';
@@ -55,6 +56,7 @@ export async function runStep(live: LiveTask, step: Step, ctx: EngineContext): P
   if (error instanceof StepTimeout) {
     return fail(live, step, ctx, `Action "${step.action}" timed out after ${formatDuration(timeoutMs)}.`);
   }
+  ({ result, error } = checkedOutcome(step.action, result, error));
   if (error !== undefined || result === undefined) return fail(live, step, ctx, errorMessage(error), failureOutputs(error));
   return complete(live, step, ctx, result);
 }
