@@ -4,10 +4,9 @@
  */
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { createApp } from '../app.js';
+import { openApp } from '../app.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/engine.js';
-import { loadPluginDirs } from '../plugins/loader.js';
 
 export interface RunnerEngine {
   engine: Engine;
@@ -18,8 +17,7 @@ export interface RunnerEngine {
 }
 
 export async function openRunnerEngine(config: Readonly<Config>, logger: Logger): Promise<RunnerEngine> {
-  const plugins = await loadPluginDirs(config.pluginDirs);
-  const app = createApp(config, { logger, plugins });
+  const app = await openApp(config, { logger });
   // Tasks are owned by "host:pid:tag" (src/engine/recovery.ts); another process's tasks do not keep this one alive.
   const mine = `${hostname()}:${process.pid}:`;
   return {
