@@ -11,7 +11,8 @@ import { Writer } from './engine/run/writer.js';
 import { createActionRunner } from './plugins/action-runner.js';
 import type { ActionPlugin } from './plugins/api.js';
 import { builtinPlugins } from './plugins/builtins.js';
-import { PluginRegistry, type PluginSource } from './plugins/registry.js';
+import { closeHostedSources, hostPluginDirs } from './plugins/host/start.js';
+import { PluginRegistry, type PluginSource, type RegistryOptions } from './plugins/registry.js';
 import { validatePlugin } from './plugins/validate.js';
 import { createMasker } from './secrets.js';
 import { openDatabase } from './store/open.js';
@@ -20,7 +21,10 @@ import { SqliteTaskStore } from './store/task-store.js';
 export interface AppOptions {
   logger: Logger;
   clock?: Clock;
-  /** Plugins after the built-in ones: loaded from directories (with their files) or given as objects. */
+  /**
+   * Plugins after the built-in ones: objects, sources from `loadPluginDirs` (run in this process),
+   * or sources from `hostPluginDirs` (each run in a plugin host, which the app stops when it closes).
+   */
   plugins?: ReadonlyArray<ActionPlugin<unknown> | PluginSource>;
   /** Default working directory of tasks. */
   workdir?: string;
@@ -42,11 +46,7 @@ export function createApp(config: Readonly<Config>, options: AppOptions): App {
     ...builtinPlugins().map((plugin) => ({ plugin: validatePlugin(plugin, `built-in ${plugin.name}`), file: 'built-in' })),
     ...(options.plugins ?? []).map((p) => ('plugin' in p ? p : { plugin: p, file: 'in-process' })),
   ];
-  const registry = new PluginRegistry(sources, {
-    pluginOptions: config.pluginOptions,
-    ...(config.exec.allowlist ? { allowlist: config.exec.allowlist } : {}),
-    forbidden: config.exec.forbidden,
-  });
+  const registry = new PluginRegistry(sources, registryOptionsOf(config));
   // Opened once every plugin and option has passed its checks, so a refused start leaves nothing open.
   const store = new SqliteTaskStore(openDatabase(config.db));
   const approval: ApprovalSettings = { policy: config.approvalPolicy, planTimeoutMs: config.planApprovalTimeoutMs };
@@ -88,8 +88,35 @@ export function createApp(config: Readonly<Config>, options: AppOptions): App {
       try {
         await engine.close(closeOptions);
       } finally {
-        await store.close();
+        try {
+          await Promise.all(registry.remotes().map((remote) => remote.close()));
+        } finally {
+          await store.close();
+        }
       }
     },
+  };
+}
+
+/**
+ * The app of a serving process: built-ins in this process, every plugin of the config's plugin
+ * folders in a plugin host of its own. Start-up errors stop the hosts already started.
+ */
+export async function openApp(config: Readonly<Config>, options: Omit<AppOptions, 'plugins'>): Promise<App> {
+  const hosted = await hostPluginDirs(config.pluginDirs, registryOptionsOf(config), options.logger);
+  try {
+    return createApp(config, { ...options, plugins: hosted });
+  } catch (error) {
+    await closeHostedSources(hosted);
+    throw error;
+  }
+}
+
+function registryOptionsOf(config: Readonly<Config>): RegistryOptions {
+  return {
+    pluginOptions: config.pluginOptions,
+    ...(config.exec.allowlist ? { allowlist: config.exec.allowlist } : {}),
+    forbidden: config.exec.forbidden,
+    stepTimeoutMs: config.stepTimeoutMs,
   };
 }

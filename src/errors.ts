@@ -22,6 +22,12 @@ export const ERROR_CODES = {
   PLUGIN_API_MISMATCH: 'The plugin was written for another plugin API version.',
   PLUGIN_DUPLICATE: 'Two plugins have the same name; rename or remove one.',
   PLUGIN_DIR_NOT_FOUND: 'A plugin directory does not exist or is not a directory.',
+  PLUGIN_CRASHED:
+    'The process hosting the plugin exited or stopped answering; it starts afresh for the next step. A plugin whose host ' +
+    'crashes again and again is turned off until the server restarts: fix it (see the server log), then restart.',
+  PLUGIN_RESULT_INVALID:
+    'The plugin returned a result that is not { summary: string, stdout?, stderr?, exitCode?, artifacts?, data?, truncated? } ' +
+    'or holds what JSON cannot store (undefined, a BigInt, a cycle, a function); fix the plugin.',
   APPROVAL_NEEDS_HUMAN:
     'Only the user can approve this, through a form their client shows (elicitation); the approve tool cannot. ' +
     'Ask the user to answer the form, use a client that supports elicitation, or set approval.policy to "tool".',

@@ -1,9 +1,8 @@
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { createApp, type App } from './app.js';
+import { openApp, type App } from './app.js';
 import { runCli } from './cli/index.js';
 import { errorMessage, isOrchestrateError } from './errors.js';
-import { loadPluginDirs } from './plugins/loader.js';
 import { loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { createMasker } from './secrets.js';
@@ -34,8 +33,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const logger = createLogger(config.logLevel, createMasker(config.secretValues));
   let app;
   try {
-    const plugins = await loadPluginDirs(config.pluginDirs);
-    app = createApp(config, { logger, plugins });
+    app = await openApp(config, { logger });
   } catch (error) {
     if (isOrchestrateError(error)) {
       process.stderr.write(`orchestrate-mcp: ${error.code}: ${error.message}\nHint: ${error.hint}\n`);

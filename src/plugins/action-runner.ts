@@ -1,6 +1,7 @@
 import type { ActionRunner, InputParse, StepContext, StepResult } from '../engine/ports.js';
-import type { ActionContext } from './api.js';
+import type { ActionContext, ActionResult } from './api.js';
 import type { PluginRegistry } from './registry.js';
+import { checkedOutcome } from './result.js';
 import { createExec, type SandboxConfig } from './sandbox.js';
 
 /**
@@ -21,7 +22,17 @@ export function createActionRunner(registry: PluginRegistry, sandbox: SandboxCon
     async run(action, input, context): Promise<StepResult> {
       const plugin = registry.get(action);
       if (!plugin) throw new Error(`No loaded plugin provides action "${action}".`);
-      return plugin.run(input, actionContext(context, sandbox, registry.options(action)));
+      let result: ActionResult | undefined;
+      let error: unknown;
+      try {
+        result = await plugin.run(input, actionContext(context, sandbox, registry.options(action)));
+      } catch (caught) {
+        error = caught;
+      }
+      // What a plugin returns is checked before the engine stores it: never a stuck task.
+      const checked = checkedOutcome(action, result, error);
+      if (checked.error !== undefined || checked.result === undefined) throw checked.error;
+      return checked.result;
     },
   };
 }

@@ -15,7 +15,14 @@ const ENTRY_CANDIDATES = ['index.js', 'index.mjs', 'index.ts', 'index.mts'];
  * loading with a coded error naming the file.
  */
 export async function loadPluginDirs(dirs: readonly string[]): Promise<PluginSource[]> {
-  const files = dirs.flatMap((dir) => pluginEntries(dir));
+  return loadPluginFiles(
+    dirs,
+    dirs.flatMap((dir) => pluginEntries(dir)),
+  );
+}
+
+/** Loads the given entry files of plugin folders `dirs` (see {@link pluginEntries}), in order. */
+export async function loadPluginFiles(dirs: readonly string[], files: readonly string[]): Promise<PluginSource[]> {
   if (files.length === 0) return [];
   const importFile = await preparePluginImports(dirs, files);
   const loaded: PluginSource[] = [];

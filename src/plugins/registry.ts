@@ -1,28 +1,56 @@
 import type { ActionCatalogue, ActionInfo, InputCheck, RequiredTier } from '../engine/catalogue.js';
-import { OrchestrateError, errorMessage } from '../errors.js';
+import { OrchestrateError } from '../errors.js';
 import type { ActionPlugin, CheckContext } from './api.js';
 import { commandTier } from './command-risk.js';
 import { inputSchemaOf, type InputParse, type InputSchema } from './input-schema.js';
+import { contextLinesOf, listCommands, planCheck, type ListedCommands, type PlanCheck } from './plan-hooks.js';
+import { configuredTimeoutMs, pluginSettingsOf, type PluginSettings } from './plugin-settings.js';
 
 /** Per-plugin options from the config file, and the exec allowlist and forbidden binaries plan-time checks need. */
 export interface RegistryOptions {
+  /** `plugins.<name>` from the config: the plugin's options plus the server's keys (see plugin-settings.ts). */
   pluginOptions: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   allowlist?: readonly string[];
   forbidden?: readonly string[];
+  /** The step timeout of plugins that set none; `limits.timeoutSeconds` caps it. */
+  stepTimeoutMs?: number;
 }
 
-/** A plugin and the file it came from (built-ins say "built-in"). */
+/**
+ * A plugin that lives in another process (a plugin host). Its `plugin` is a stand-in whose `run`
+ * crosses to the host; plan-time hooks cross here, in one round trip per step.
+ */
+export interface RemotePlugin {
+  /** Parses the input with the plugin's own schema, runs `check`, lists `commands`. */
+  check(input: Record<string, unknown>, ctx: CheckContext): Promise<PlanCheck>;
+  /** Whether the plugin declares `commands` (its steps' tier then depends on them). */
+  readonly listsCommands: boolean;
+  /** Stops the host process; the app that was given the source calls it on close. */
+  close(): Promise<void>;
+}
+
+/** A plugin and the file it came from (built-ins say "built-in"); `remote` when it runs in a plugin host. */
 export interface PluginSource {
   plugin: ActionPlugin<unknown>;
   file: string;
+  remote?: RemotePlugin;
 }
 
 interface Entry {
+  /** The plugin, with the configured step timeout when the config sets one. */
   plugin: ActionPlugin<unknown>;
   file: string;
   info: ActionInfo;
   schema: InputSchema;
+  settings: PluginSettings;
+  remote?: RemotePlugin;
 }
+
+/** Steps of a remote plugin are parsed in its host, at plan time and again when they run. */
+const remoteSchema = (jsonSchema: unknown): InputSchema => ({
+  jsonSchema: jsonSchema as Record<string, unknown>,
+  parse: (input) => ({ success: true, data: input as Record<string, unknown> }),
+});
 
 /** The loaded action plugins, by name; the catalogue planning validates against. */
 export class PluginRegistry implements ActionCatalogue {
@@ -31,21 +59,7 @@ export class PluginRegistry implements ActionCatalogue {
 
   constructor(sources: readonly PluginSource[], options: RegistryOptions) {
     this.#options = options;
-    for (const { plugin, file } of sources) {
-      const earlier = this.#entries.get(plugin.name);
-      if (earlier) {
-        throw new OrchestrateError(
-          'PLUGIN_DUPLICATE',
-          `${file}: an action named "${plugin.name}" is already loaded from ${earlier.file}.`,
-          {
-            details: { file, name: plugin.name, first: earlier.file },
-          },
-        );
-      }
-      const schema = inputSchemaOf(plugin.input);
-      checkOptions(plugin, options.pluginOptions[plugin.name] ?? {}, file);
-      this.#entries.set(plugin.name, { plugin, file, schema, info: infoOf(plugin, schema) });
-    }
+    for (const source of sources) this.#add(source);
     const untyped = [...this.#entries.values()].filter((entry) => entry.info.planner.untypedStepField !== undefined);
     if (untyped.length > 1) {
       const names = untyped.map((entry) => `${entry.plugin.name} (${entry.file})`).join(', ');
@@ -55,15 +69,32 @@ export class PluginRegistry implements ActionCatalogue {
     }
   }
 
-  contextLines(): string[] {
-    const lines: string[] = [];
-    for (const { plugin } of this.#entries.values()) {
-      try {
-        lines.push(...(plugin.planner?.context?.(this.#checkContext(plugin.name)) ?? []));
-      } catch {
-        // A plugin that cannot describe its context leaves planners without that line, nothing worse.
-      }
+  #add({ plugin, file, remote }: PluginSource): void {
+    const earlier = this.#entries.get(plugin.name);
+    if (earlier) {
+      throw new OrchestrateError('PLUGIN_DUPLICATE', `${file}: an action named "${plugin.name}" is already loaded from ${earlier.file}.`, {
+        details: { file, name: plugin.name, first: earlier.file },
+      });
     }
+    const schema = remote ? remoteSchema(plugin.input) : inputSchemaOf(plugin.input);
+    const settings = pluginSettingsOf(plugin.name, this.#options.pluginOptions[plugin.name] ?? {}, file);
+    // A remote plugin's options were checked in its host, against its own schema.
+    if (!remote) checkOptions(plugin, settings.options, file);
+    const timeoutMs = configuredTimeoutMs(settings, plugin.timeoutMs, this.#options.stepTimeoutMs);
+    const effective =
+      timeoutMs === undefined ? plugin : (Object.create(plugin, { timeoutMs: { value: timeoutMs } }) as ActionPlugin<unknown>);
+    this.#entries.set(plugin.name, {
+      plugin: effective,
+      file,
+      schema,
+      settings,
+      info: infoOf(plugin, schema),
+      ...(remote ? { remote } : {}),
+    });
+  }
+
+  contextLines(): string[] {
+    const lines = [...this.#entries.values()].flatMap(({ plugin }) => contextLinesOf(plugin, this.#checkContext(plugin.name)));
     return [...new Set(lines)];
   }
 
@@ -96,11 +127,17 @@ export class PluginRegistry implements ActionCatalogue {
     return [...this.#entries.values()].map((entry) => ({ name: entry.plugin.name, file: entry.file }));
   }
 
+  /** The plugin's options: `plugins.<name>` without the server's keys. */
   options(name: string): Readonly<Record<string, unknown>> {
-    return this.#options.pluginOptions[name] ?? {};
+    return this.#entries.get(name)?.settings.options ?? {};
   }
 
-  /** Validates a step input against the action's schema, filling defaults. */
+  /** The plugins that run in plugin hosts (to be closed with the app). */
+  remotes(): RemotePlugin[] {
+    return [...this.#entries.values()].flatMap((entry) => (entry.remote ? [entry.remote] : []));
+  }
+
+  /** Validates a step input against the action's schema, filling defaults (a remote action's host does it when the step runs). */
   parseInput(action: string, input: Record<string, unknown>): InputParse {
     const entry = this.#entries.get(action);
     if (!entry) return { success: false, problems: [`action: unknown action "${action}"`] };
@@ -108,44 +145,36 @@ export class PluginRegistry implements ActionCatalogue {
   }
 
   async checkInput(action: string, input: Record<string, unknown>): Promise<InputCheck> {
-    const parsed = this.parseInput(action, input);
-    if (!parsed.success) return { ok: false, problems: parsed.problems };
-    const plugin = this.#entries.get(action)?.plugin;
-    let problems: string[] | undefined;
-    try {
-      problems = plugin?.check?.(parsed.data, this.#checkContext(action));
-    } catch (error) {
-      problems = [`input: the ${action} plugin's check failed: ${error instanceof Error ? error.message : String(error)}`];
-    }
-    if (problems && problems.length > 0) return { ok: false, problems };
-    const listed = this.#listCommands(action, parsed.data);
+    const entry = this.#entries.get(action);
+    if (!entry) return { ok: false, problems: [`action: unknown action "${action}"`] };
+    const context = this.#checkContext(action);
+    const checked = entry.remote ? await entry.remote.check(input, context) : planCheck(entry.plugin, entry.schema, input, context);
+    if (!checked.ok) return checked;
     return {
       ok: true,
-      input: parsed.data,
-      commands: 'lines' in listed ? listed.lines : [],
-      required: this.requiredTier(action, parsed.data),
+      input: checked.input,
+      commands: 'lines' in checked.listed ? checked.listed.lines : [],
+      required: tierOf(entry.plugin.tier, checked.listed),
     };
   }
 
+  /**
+   * The tier an in-process action's step needs. A remote action's commands are listed in its host:
+   * ask `checkInput`; here such a step counts as destructive.
+   */
   requiredTier(action: string, input: Record<string, unknown>): RequiredTier {
-    const floor = this.#entries.get(action)?.plugin.tier;
-    if (floor === undefined) return { tier: 'destructive', reasons: [`unknown action "${action}"`] };
-    const listed = this.#listCommands(action, input);
-    // A step whose commands cannot be listed cannot be vouched for either.
-    if ('error' in listed) return { tier: 'destructive', reasons: [`its command lines could not be listed: ${listed.error}`] };
-    return commandTier(listed.lines, floor);
+    const entry = this.#entries.get(action);
+    if (!entry) return { tier: 'destructive', reasons: [`unknown action "${action}"`] };
+    if (entry.remote?.listsCommands)
+      return { tier: 'destructive', reasons: ['its command lines are listed by its plugin host, at plan time'] };
+    return tierOf(entry.plugin.tier, entry.remote ? { lines: [] } : listCommands(entry.plugin, input));
   }
+}
 
-  #listCommands(action: string, input: Record<string, unknown>): { lines: string[] } | { error: string } {
-    const plugin = this.#entries.get(action)?.plugin;
-    try {
-      const lines = plugin?.commands?.(input) ?? [];
-      if (!Array.isArray(lines)) return { error: 'commands() did not return an array' };
-      return { lines: lines.filter((line): line is string => typeof line === 'string' && line.trim() !== '') };
-    } catch (error) {
-      return { error: errorMessage(error) };
-    }
-  }
+function tierOf(floor: ActionPlugin<unknown>['tier'], listed: ListedCommands): RequiredTier {
+  // A step whose commands cannot be listed cannot be vouched for either.
+  if ('error' in listed) return { tier: 'destructive', reasons: [`its command lines could not be listed: ${listed.error}`] };
+  return commandTier(listed.lines, floor);
 }
 
 function infoOf(plugin: ActionPlugin<unknown>, schema: InputSchema): ActionInfo {
@@ -167,7 +196,7 @@ function infoOf(plugin: ActionPlugin<unknown>, schema: InputSchema): ActionInfo 
 }
 
 /** A plugin's options from the config, checked against its own options schema at start-up. */
-function checkOptions(plugin: ActionPlugin<unknown>, options: Readonly<Record<string, unknown>>, file: string): void {
+export function checkOptions(plugin: ActionPlugin<unknown>, options: Readonly<Record<string, unknown>>, file: string): void {
   if (!plugin.options) return;
   const parsed = inputSchemaOf(plugin.options).parse(options);
   if (parsed.success) return;

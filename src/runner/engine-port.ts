@@ -3,11 +3,10 @@
  * which tasks it is still running, close it. The rest of src/runner/ sees only this.
  */
 import type { Logger } from 'pino';
-import { createApp } from '../app.js';
+import { openApp } from '../app.js';
 import type { ApprovalSettings } from '../approval/policy.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/engine.js';
-import { loadPluginDirs } from '../plugins/loader.js';
 
 export interface RunnerEngine {
   engine: Engine;
@@ -19,8 +18,7 @@ export interface RunnerEngine {
 }
 
 export async function openRunnerEngine(config: Readonly<Config>, logger: Logger): Promise<RunnerEngine> {
-  const plugins = await loadPluginDirs(config.pluginDirs);
-  const app = createApp(config, { logger, plugins });
+  const app = await openApp(config, { logger });
   return {
     engine: app.engine,
     approval: app.approval,

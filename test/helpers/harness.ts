@@ -17,6 +17,7 @@ import pino from 'pino';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { ActionPlugin } from '../../src/plugins/api.js';
+import type { PluginSource } from '../../src/plugins/registry.js';
 import { BASE_ENV_NAMES, pick } from '../../src/plugins/step-env.js';
 import { createServer } from '../../src/server.js';
 import type { ScriptedLlm } from './llm.js';
@@ -34,7 +35,8 @@ export interface ClientOptions {
 export interface HarnessOptions extends ClientOptions {
   llm?: ScriptedLlm;
   config?: Partial<Config>;
-  plugins?: ReadonlyArray<ActionPlugin<unknown>>;
+  /** Plugin objects, or sources from loadPluginDirs / hostPluginDirs (plugin hosts stop when the app closes). */
+  plugins?: ReadonlyArray<ActionPlugin<unknown> | PluginSource>;
   /** Reuse a database file (restart tests). */
   db?: string;
   workdir?: string;
