@@ -32,7 +32,9 @@ export function createActionRunner(registry: PluginRegistry, sandbox: SandboxCon
       // What a plugin returns is checked before the engine stores it: never a stuck task.
       const checked = checkedOutcome(action, result, error);
       if (checked.error !== undefined || checked.result === undefined) throw checked.error;
-      return checked.result;
+      // Data as it will be stored and read back (a Date becomes its ISO text), also while in memory.
+      const { data } = checked.result;
+      return data !== null && typeof data === 'object' ? { ...checked.result, data: JSON.parse(JSON.stringify(data)) as unknown } : checked.result;
     },
   };
 }
