@@ -108,6 +108,13 @@ function fakeCtx${signature} {
     deps: {},
     notify: async () => false,
     progress: ignore,
+    budget: { remaining: () => ({}), spend: async () => {} },
+    agents: {
+      list: () => [],
+      delegate: async () => {
+        throw new Error('no coding agents in this test');
+      },
+    },
     ...overrides,
   };
 }

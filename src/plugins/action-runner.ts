@@ -1,4 +1,5 @@
 import type { ActionRunner, InputParse, StepContext, StepResult } from '../engine/ports.js';
+import { AGENT_OPTIONS_OF, agentAccess } from './agents.js';
 import type { ActionContext, ActionResult } from './api.js';
 import type { PluginRegistry } from './registry.js';
 import { checkedOutcome } from './result.js';
@@ -25,7 +26,7 @@ export function createActionRunner(registry: PluginRegistry, sandbox: SandboxCon
       let result: ActionResult | undefined;
       let error: unknown;
       try {
-        result = await plugin.run(input, actionContext(context, sandbox, registry.options(action)));
+        result = await plugin.run(input, actionContext(context, sandbox, registry.options(action), registry.options(AGENT_OPTIONS_OF)));
       } catch (caught) {
         error = caught;
       }
@@ -34,13 +35,25 @@ export function createActionRunner(registry: PluginRegistry, sandbox: SandboxCon
       if (checked.error !== undefined || checked.result === undefined) throw checked.error;
       // Data as it will be stored and read back (a Date becomes its ISO text), also while in memory.
       const { data } = checked.result;
-      return data !== null && typeof data === 'object' ? { ...checked.result, data: JSON.parse(JSON.stringify(data)) as unknown } : checked.result;
+      return data !== null && typeof data === 'object'
+        ? { ...checked.result, data: JSON.parse(JSON.stringify(data)) as unknown }
+        : checked.result;
     },
   };
 }
 
-function actionContext(context: StepContext, sandbox: SandboxConfig, options: Readonly<Record<string, unknown>>): ActionContext {
+function actionContext(
+  context: StepContext,
+  sandbox: SandboxConfig,
+  options: Readonly<Record<string, unknown>>,
+  agentOptions: Readonly<Record<string, unknown>>,
+): ActionContext {
   const { allowedPaths, ...rest } = context;
   const config = allowedPaths ? { ...sandbox, allowedPaths } : sandbox;
-  return { ...rest, exec: createExec(config, context.workdir, context.signal), options };
+  return {
+    ...rest,
+    exec: createExec(config, context.workdir, context.signal),
+    options,
+    agents: agentAccess(agentOptions, config, context),
+  };
 }

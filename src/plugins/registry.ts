@@ -191,6 +191,7 @@ function infoOf(plugin: ActionPlugin<unknown>, schema: InputSchema): ActionInfo 
       consumesPriorOutput: planner.consumesPriorOutput === true,
       ...(planner.untypedStepField ? { untypedStepField: planner.untypedStepField } : {}),
       fieldAliases: planner.fieldAliases ?? {},
+      ...(planner.estimate ? { estimate: { ...planner.estimate } } : {}),
     },
   };
 }

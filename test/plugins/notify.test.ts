@@ -308,6 +308,8 @@ describe('notify with no channel that can deliver', () => {
       deps: {},
       notify: async () => false,
       progress() {},
+      budget: { remaining: () => ({}), spend: async () => {} },
+      agents: { list: () => [], delegate: () => Promise.reject(new Error('no agents in this test')) },
     };
   }
 

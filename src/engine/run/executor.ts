@@ -1,3 +1,4 @@
+import { stopForBudget } from '../governance/budget-stop.js';
 import { allSucceeded, isTerminalStepState, type StepRun } from '../model.js';
 import { confirmStep, needsConfirmation } from './confirm.js';
 import type { StepFailure } from './deps.js';
@@ -43,6 +44,7 @@ async function runWave(run: TaskRun, wave: string[]): Promise<StepFailure[]> {
     try {
       const current = run.run(stepId);
       if (current?.state !== 'pending') return;
+      if (await stopForBudget(run)) return;
       if (!(await run.setStep(stepId, { ...current, state: 'running', startedAt: deps.writer.now() }))) return;
       const failure = await runStep(run, run.step(stepId));
       if (failure) failures.push(failure);

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ClientChannel } from '../channel.js';
+import { meteredLlm } from '../governance/metered.js';
 import type { Step } from '../model.js';
 import type { DependencyResult, StepContext, StepLlm, StepLogger } from '../ports.js';
 import { allowedPathsOf } from '../plan/workdir.js';
@@ -10,13 +11,14 @@ export function stepContext(run: TaskRun, step: Step, signal: AbortSignal, logge
   const { task, channel, deps } = run;
   const workdir = task.context.workdir ?? deps.settings.workdir;
   const allowedPaths = allowedPathsOf(task.context.roots, deps.settings.allowedPaths);
+  const budget = deps.budgets.forRun(run);
   return {
     taskId: task.id,
     stepId: step.id,
     description: step.description,
     signal,
     logger: stepLogger(logger),
-    llm: llmAccess(channel, deps.settings.samplingMaxTokens),
+    llm: meteredLlm(llmAccess(channel, deps.settings.samplingMaxTokens), budget, deps.settings.samplingMaxTokens),
     workdir,
     ...(allowedPaths ? { allowedPaths } : {}),
     deps: dependencyResults(run, step),
@@ -26,6 +28,7 @@ export function stepContext(run: TaskRun, step: Step, signal: AbortSignal, logge
       return true;
     },
     progress: (message) => channel.log('info', { event: 'step_progress', taskId: task.id, stepId: step.id, message }),
+    budget: { remaining: () => budget.remaining(), spend: (use) => budget.spend(use) },
   };
 }
 
