@@ -14,6 +14,7 @@ export default definePlugin({
   description: "Critiques an artifact (a file, a diff, a previous step's output) with the client's LLM.",
   tier: 'read',
   fromDescription: 'artifact',
+  effects: 'none',
   planner: { consumesPriorOutput: true },
   input: z.object({ artifact: z.string().min(1).describe('What to review: a path, a name, or the text itself') }),
   async run(input, ctx) {

@@ -2,6 +2,7 @@ import type { ActionRunner, InputParse, StepContext, StepResult } from '../engin
 import type { ActionContext, ActionResult } from './api.js';
 import type { PluginRegistry } from './registry.js';
 import { checkedOutcome } from './result.js';
+import { processStart, reapGroups } from './processes.js';
 import { createExec, type SandboxConfig } from './sandbox.js';
 
 /**
@@ -19,6 +20,9 @@ export function createActionRunner(registry: PluginRegistry, sandbox: SandboxCon
       const configured = registry.options(action)['timeoutSeconds'];
       return typeof configured === 'number' && configured > 0 ? configured * 1000 : plugin?.timeoutMs;
     },
+    async reap(groups) {
+      return reapGroups(groups);
+    },
     async run(action, input, context): Promise<StepResult> {
       const plugin = registry.get(action);
       if (!plugin) throw new Error(`No loaded plugin provides action "${action}".`);
@@ -34,13 +38,16 @@ export function createActionRunner(registry: PluginRegistry, sandbox: SandboxCon
       if (checked.error !== undefined || checked.result === undefined) throw checked.error;
       // Data as it will be stored and read back (a Date becomes its ISO text), also while in memory.
       const { data } = checked.result;
-      return data !== null && typeof data === 'object' ? { ...checked.result, data: JSON.parse(JSON.stringify(data)) as unknown } : checked.result;
+      return data !== null && typeof data === 'object'
+        ? { ...checked.result, data: JSON.parse(JSON.stringify(data)) as unknown }
+        : checked.result;
     },
   };
 }
 
 function actionContext(context: StepContext, sandbox: SandboxConfig, options: Readonly<Record<string, unknown>>): ActionContext {
-  const { allowedPaths, ...rest } = context;
+  const { allowedPaths, onProcess, ...rest } = context;
   const config = allowedPaths ? { ...sandbox, allowedPaths } : sandbox;
-  return { ...rest, exec: createExec(config, context.workdir, context.signal), options };
+  const onSpawn = onProcess && ((pid: number) => onProcess({ pgid: pid, started: processStart(pid) ?? '' }));
+  return { ...rest, exec: createExec(config, context.workdir, context.signal, onSpawn), options };
 }
