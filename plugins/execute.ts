@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActionError, CommandParseError, definePlugin, parseCommand, type ActionPlugin } from '../src/plugins/api.js';
+import { ActionError, CommandParseError, definePlugin, parseCommand, type ActionPlugin, type Effects } from '../src/plugins/api.js';
 
 const commandInput = z.object({
   command: z.string().describe('One binary with literal arguments (no pipes or substitutions); may end in `> path`'),
@@ -13,12 +13,15 @@ export function stderrTail(stderr: string): string {
 }
 
 /** An action that runs one binary directly (no shell), under the exec allowlist. */
-export function argvCommandPlugin(name: string, description: string): ActionPlugin<z.infer<typeof commandInput>> {
+export function argvCommandPlugin(name: string, description: string, effects: Effects): ActionPlugin<z.infer<typeof commandInput>> {
   return definePlugin({
     apiVersion: 1,
     name,
     description,
     tier: 'execute',
+    effects,
+    // A plan may say a step's command is safe to repeat; the plan shows it to the approver.
+    effectsMayLower: true,
     planner: {
       hints: [
         'Use "execute" or "test" only for one binary with literal arguments: no pipes, ;, &&, <, backticks or $( ). A single trailing "> path" is allowed.',
@@ -54,7 +57,11 @@ export function argvCommandPlugin(name: string, description: string): ActionPlug
       const result = await ctx.exec({ mode: 'argv', command: input.command, ...(input.workdir ? { cwd: input.workdir } : {}) });
       if (result.exitCode !== 0) {
         // The output of a failing command (which test failed, and why) stays with the step.
-        throw new ActionError(`Command failed (exit ${result.exitCode}): ${input.command}${stderrTail(result.stderr)}`, { result });
+        // A failed command may pass on another attempt (a flaky test, a busy port) when the step asks for retries.
+        throw new ActionError(`Command failed (exit ${result.exitCode}): ${input.command}${stderrTail(result.stderr)}`, {
+          result,
+          retryable: true,
+        });
       }
       return {
         summary: `Command succeeded: ${input.command}`,
@@ -71,4 +78,5 @@ export function argvCommandPlugin(name: string, description: string): ActionPlug
 export default argvCommandPlugin(
   'execute',
   'Runs one binary with literal arguments directly (no shell), e.g. `node build.js`; a trailing `> file` saves stdout.',
+  'side-effecting',
 );

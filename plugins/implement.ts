@@ -15,6 +15,7 @@ export default definePlugin({
   // Each agent run has its own timeout; the step's allows for the fallbacks after a slow primary.
   timeoutMs: 3_600_000,
   fromDescription: 'spec',
+  effects: 'side-effecting',
   options: agentOptionsSchema,
   planner: {
     hints: ['A command that runs a script must depend on the "implement" step that writes it; "plan" steps create no files.'],

@@ -2,7 +2,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
-import { definePlugin, type ActionContext } from '../src/plugins/api.js';
+import { ActionError, definePlugin, type ActionContext } from '../src/plugins/api.js';
 
 /** The built-in channel: an MCP log notification to the task's client. */
 const MCP = 'mcp';
@@ -58,6 +58,7 @@ export default definePlugin({
     'other names are channels the operator configured (webhook POST, file, command). Put it last.',
   tier: 'read',
   fromDescription: 'message',
+  effects: 'side-effecting',
   options: optionsSchema,
   planner: {
     hints: [
@@ -133,38 +134,53 @@ async function deliver(name: string, channel: Channel | undefined, note: Note, c
   if (name === MCP) return (await ctx.notify(note.message, note.level ?? 'info')) ? 'client log notification' : undefined;
   if (!channel) return undefined;
   try {
-    if (channel.type === 'webhook') return await postWebhook(channel, note, ctx.signal);
+    if (channel.type === 'webhook') return await postWebhook(channel, note, ctx.signal, ctx.idempotencyKey);
     if (channel.type === 'file') return await appendLine(resolve(ctx.workdir, channel.path), note);
     return await runCommand(name, channel.command, note.message, ctx);
   } catch (error) {
     if (ctx.signal.aborted) throw error;
-    throw new Error(`Notify delivery failed: ${name}: ${reasonOf(error)}`, { cause: error });
+    // A webhook that timed out or answered 5xx may take the note on the step's next attempt.
+    const retryable = error instanceof DeliveryError && error.retryable;
+    throw new ActionError(`Notify delivery failed: ${name}: ${reasonOf(error)}`, { cause: error, retryable });
   }
 }
 
 type Attempt = { ok: true; status: number } | { ok: false; retryable: boolean; reason: string };
 
-async function postWebhook(hook: Webhook, note: Note, signal: AbortSignal): Promise<string> {
+class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * POSTs the note, trying again on 5xx and network errors. Every try of every attempt of the step
+ * carries the same `Idempotency-Key` (the step's key), so a receiver can drop repeats.
+ */
+async function postWebhook(hook: Webhook, note: Note, signal: AbortSignal, idempotencyKey: string): Promise<string> {
   let last: Attempt = { ok: false, retryable: false, reason: 'not attempted' };
   let attempts = 0;
   while (attempts <= hook.retries) {
     if (attempts > 0) await delay(hook.retryDelayMs * 2 ** (attempts - 1), undefined, { signal });
     attempts += 1;
-    last = await postOnce(hook, JSON.stringify(note), signal);
+    last = await postOnce(hook, JSON.stringify(note), signal, idempotencyKey);
     if (last.ok) return `HTTP ${last.status}`;
     if (!last.retryable) break;
   }
   const reason = last.ok ? '' : last.reason;
-  throw new Error(attempts > 1 ? `${reason} (gave up after ${attempts} attempts)` : reason);
+  throw new DeliveryError(attempts > 1 ? `${reason} (gave up after ${attempts} attempts)` : reason, !last.ok && last.retryable);
 }
 
 /** One POST; 5xx, network errors and timeouts are worth another try, 4xx is not. */
-async function postOnce(hook: Webhook, body: string, signal: AbortSignal): Promise<Attempt> {
+async function postOnce(hook: Webhook, body: string, signal: AbortSignal, idempotencyKey: string): Promise<Attempt> {
   const timeout = AbortSignal.timeout(hook.timeoutSeconds * 1000);
   try {
     const response = await fetch(hook.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...hook.headers },
+      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey, ...hook.headers },
       body,
       signal: AbortSignal.any([signal, timeout]),
     });

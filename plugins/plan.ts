@@ -9,6 +9,7 @@ export default definePlugin({
   tier: 'read',
   // A step a planner wrote without an action still says what it is about: it is kept as a note.
   planner: { untypedStepField: 'output', fieldAliases: { spec: 'output' } },
+  effects: 'none',
   input: z.object({
     output: z.string().default('').describe('The exact text this step produces'),
   }),

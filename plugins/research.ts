@@ -13,6 +13,8 @@ export default definePlugin({
   description: "Answers a question or gathers background with the client's LLM. Has no file system access.",
   tier: 'read',
   fromDescription: 'query',
+  // An LLM question: asking again is harmless.
+  effects: 'none',
   // One request: up to 2,048 tokens of answer plus the prompt.
   planner: { estimate: { tokens: 2_500 } },
   input: z.object({ query: z.string().min(1).describe('The question to research') }),

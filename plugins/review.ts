@@ -14,6 +14,7 @@ export default definePlugin({
   description: "Critiques an artifact (a file, a diff, a previous step's output) with the client's LLM.",
   tier: 'read',
   fromDescription: 'artifact',
+  effects: 'none',
   // One request: up to 1,024 tokens of review plus the artifact and the outputs it depends on.
   planner: { consumesPriorOutput: true, estimate: { tokens: 2_000 } },
   input: z.object({ artifact: z.string().min(1).describe('What to review: a path, a name, or the text itself') }),

@@ -8,6 +8,10 @@ export default definePlugin({
   name: 'shell',
   description: 'Runs a shell command line with `sh -c` (pipes, redirects, && allowed) in the task working directory.',
   tier: 'execute',
+  // A command line may change anything: after a crash a person decides whether it runs again. A
+  // plan may say a step's command is safe to repeat (a build, a check); the plan shows it.
+  effects: 'side-effecting',
+  effectsMayLower: true,
   planner: {
     hints: ['Prefer "shell" for commands: it runs through sh -c, so pipes, redirects and && work.'],
     repairHints: ['A command that failed as a single binary may work as "shell" (pipes, redirects, &&), or with a different binary.'],
@@ -35,7 +39,10 @@ export default definePlugin({
     if (!command) throw new Error('Empty shell command');
     const result = await ctx.exec({ mode: 'shell', command, ...(input.workdir ? { cwd: input.workdir } : {}) });
     if (result.exitCode !== 0) {
-      throw new ActionError(`Shell command failed (exit ${result.exitCode}): ${command}${stderrTail(result.stderr)}`, { result });
+      throw new ActionError(`Shell command failed (exit ${result.exitCode}): ${command}${stderrTail(result.stderr)}`, {
+        result,
+        retryable: true,
+      });
     }
     return {
       summary: `Shell command succeeded: ${command}`,

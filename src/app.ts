@@ -72,6 +72,8 @@ export function createApp(config: Readonly<Config>, options: AppOptions): App {
       autoApproveTiers: config.autoApproveTiers,
       confirmationTimeoutsMs: config.confirmationTimeoutsMs,
       hostReplanTimeoutMs: config.hostReplanTimeoutMs,
+      interruptedDecisionTimeoutMs: config.interruptedDecisionTimeoutMs,
+      clientWaitTimeoutMs: config.clientWaitTimeoutMs,
       samplingMaxTokens: config.samplingMaxTokens,
       ...(config.exec.allowlist ? { allowlist: config.exec.allowlist } : {}),
       ...(config.exec.allowedPaths ? { allowedPaths: config.exec.allowedPaths } : {}),
@@ -79,12 +81,12 @@ export function createApp(config: Readonly<Config>, options: AppOptions): App {
       ownerId: ownerId(randomUUID().slice(0, 8)),
     },
   });
-  // Tasks a stopped process left behind are settled in the background, while the transport starts.
-  engine.recover().then(
-    (recovered) => {
-      if (recovered.length > 0) options.logger.warn({ tasks: recovered }, 'settled tasks interrupted by an earlier stop');
+  // Tasks a stopped process left unfinished resume in the background, while the transport starts.
+  engine.start().then(
+    (resumed) => {
+      if (resumed.length > 0) options.logger.warn({ tasks: resumed }, 'resumed tasks left unfinished by an earlier stop');
     },
-    (error: unknown) => options.logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'recovery failed'),
+    (error: unknown) => options.logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'resume failed'),
   );
   return {
     engine,

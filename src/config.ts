@@ -122,6 +122,21 @@ const FileConfigSchema = z.strictObject({
     })
     .prefault({}),
   replan: z.strictObject({ hostTimeoutSeconds: z.number().positive().max(86_400).default(600) }).prefault({}),
+  /** After a stop: how long a side-effecting step that was running waits for a person to say retry, done or fail. */
+  resume: z
+    .strictObject({
+      decisionTimeoutSeconds: z
+        .number()
+        .positive()
+        .max(30 * 86_400)
+        .default(86_400),
+      clientWaitSeconds: z
+        .number()
+        .positive()
+        .max(30 * 86_400)
+        .default(3_600),
+    })
+    .prefault({}),
   sampling: z
     .strictObject({
       timeoutSeconds: z.number().positive().max(86_400).default(600),
@@ -208,6 +223,8 @@ export const ConfigSchema = z.object({
   /** How long a plan-approval form waits for the human. */
   planApprovalTimeoutMs: ms,
   hostReplanTimeoutMs: ms,
+  interruptedDecisionTimeoutMs: ms,
+  clientWaitTimeoutMs: ms,
   samplingTimeoutMs: ms,
   samplingMaxTokens: z.int(),
   pluginOptions: z.record(z.string(), z.record(z.string(), z.unknown())),
@@ -298,6 +315,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       approvalPolicy: file.approval.policy,
       planApprovalTimeoutMs: file.approval.planTimeoutSeconds * 1000,
       hostReplanTimeoutMs: file.replan.hostTimeoutSeconds * 1000,
+      interruptedDecisionTimeoutMs: file.resume.decisionTimeoutSeconds * 1000,
+      clientWaitTimeoutMs: file.resume.clientWaitSeconds * 1000,
       samplingTimeoutMs: file.sampling.timeoutSeconds * 1000,
       samplingMaxTokens: file.sampling.maxTokens,
       pluginOptions: file.plugins,

@@ -25,6 +25,16 @@ export function needsSection(view, refresh) {
   const items = (view.awaiting ?? []).map((a) => {
     if (a.kind === 'plan_approval') return planDecision(view, refresh);
     if (a.kind === 'step_confirmation') return stepDecision(view, a, refresh);
+    if (a.kind === 'step_interrupted') return interruptedDecision(view, a, refresh);
+    if (a.kind === 'client') {
+      return h(
+        'div',
+        { class: 'decision' },
+        h('h3', {}, `Step ${a.stepId} waits for an MCP client`),
+        h('p', {}, a.description),
+        h('p', { class: 'muted' }, 'It needs the LLM of a client that supports sampling. Open one (Claude Desktop, VS Code…) and it runs.'),
+      );
+    }
     return h(
       'div',
       { class: 'decision' },
@@ -107,6 +117,37 @@ function stepDecision(view, awaiting, refresh) {
   const answer = (decision, done) => () => void decide(form, alert, () => api.answerStep(view.id, stepId, decision), done).then(refresh);
   form.querySelector(`#confirm-${stepId}`)?.addEventListener('click', answer('approve', `Step ${stepId} confirmed.`));
   form.querySelector(`#refuse-${stepId}`).addEventListener('click', answer('reject', `Step ${stepId} refused.`));
+  form.addEventListener('submit', (event) => event.preventDefault());
+  return form;
+}
+
+/** A step that was running when its server stopped: run it again, count it as done, or fail it. */
+function interruptedDecision(view, awaiting, refresh) {
+  const { stepId } = awaiting;
+  const alert = h('p', { class: 'error', role: 'alert' });
+  const form = h(
+    'form',
+    { class: 'decision', id: `decision-${stepId}` },
+    h('h3', {}, `Step ${stepId} was interrupted`),
+    h('p', {}, h('strong', {}, `⚠ ${awaiting.tier}`), ': ', awaiting.description),
+    h(
+      'p',
+      { class: 'muted' },
+      'The server stopped while this step ran, so it may have had its effect. Check, then run it again, count it as done, or fail it.',
+    ),
+    h(
+      'div',
+      { class: 'buttons' },
+      h('button', { type: 'button', class: 'primary', id: `retry-${stepId}` }, `↻ Run ${stepId} again`),
+      h('button', { type: 'button', id: `done-${stepId}` }, `✓ It is done`),
+      h('button', { type: 'button', class: 'danger', id: `fail-${stepId}` }, `✗ Fail ${stepId}`),
+    ),
+    alert,
+  );
+  const answer = (decision, done) => () => void decide(form, alert, () => api.answerStep(view.id, stepId, decision), done).then(refresh);
+  form.querySelector(`#retry-${stepId}`).addEventListener('click', answer('retry', `Step ${stepId} runs again.`));
+  form.querySelector(`#done-${stepId}`).addEventListener('click', answer('done', `Step ${stepId} counted as done.`));
+  form.querySelector(`#fail-${stepId}`).addEventListener('click', answer('fail', `Step ${stepId} failed.`));
   form.addEventListener('submit', (event) => event.preventDefault());
   return form;
 }

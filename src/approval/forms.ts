@@ -46,6 +46,32 @@ export function planForm(task: Task, planText: string): HumanForm {
   );
 }
 
+/** The form about a step the server was running when it stopped: run it again, count it as done, or fail it. */
+export function interruptedForm(task: Task, step: Step): HumanForm {
+  const input = JSON.stringify(step.input);
+  const shown = input.length > INPUT_SHOWN ? `${input.slice(0, INPUT_SHOWN)}…` : input;
+  return {
+    message:
+      `Step ${step.id} of the task "${task.request}" was running when the server stopped, and it may have had an effect already.\n\n` +
+      `  ${step.description}\n  Action: ${step.action} ${shown}\n\n` +
+      'Retry runs it again; done counts it as completed (you checked that its effect happened); fail fails it (the plan is repaired as after any failure).',
+    requestedSchema: {
+      type: 'object',
+      properties: {
+        decision: {
+          type: 'string',
+          title: 'Decision',
+          description: 'What to do with the interrupted step',
+          enum: ['retry', 'done', 'fail'],
+          enumNames: ['Run it again', 'It is done', 'Fail it'],
+        },
+        comment: COMMENT_FIELD,
+      },
+      required: ['decision'],
+    },
+  };
+}
+
 /** The per-step form: what the step will do, its tier, and how long it waits for an answer. */
 export function stepForm(task: Task, step: Step, timeoutMs: number): HumanForm {
   const input = JSON.stringify(step.input);

@@ -1,7 +1,7 @@
 import type { ClientChannel } from '../engine/channel.js';
-import type { ApprovalGate, FormEnding, StepQuestion } from '../engine/ports.js';
+import type { ApprovalGate, ChoiceEnding, FormEnding, StepQuestion } from '../engine/ports.js';
 import { askHuman } from './answer.js';
-import { stepForm } from './forms.js';
+import { interruptedForm, stepForm } from './forms.js';
 import { approvalRoute, type ApprovalPolicy } from './policy.js';
 
 /**
@@ -16,7 +16,28 @@ export function createStepGate(policy: ApprovalPolicy): ApprovalGate {
     async askStep(question, channel, signal) {
       return askByForm(question, channel, signal, policy);
     },
+    async askInterrupted(question, channel, signal) {
+      return askChoice(question, channel, signal);
+    },
   };
+}
+
+/** Retry, done or fail, asked through a form; anything but an answer hands the wait to the approve tool. */
+async function askChoice(question: StepQuestion, channel: ClientChannel, signal: AbortSignal): Promise<ChoiceEnding> {
+  const elicit = channel.elicit?.bind(channel);
+  if (!elicit) return { kind: 'handover', message: 'the client cannot show forms' };
+  try {
+    const answer = await elicit(interruptedForm(question.task, question.step), { signal, timeoutMs: question.timeoutMs });
+    if (signal.aborted) return { kind: 'aborted' };
+    const decision = answer.content?.['decision'];
+    const raw = answer.content?.['comment'];
+    const comment = typeof raw === 'string' && raw.trim() !== '' ? { comment: raw.trim() } : {};
+    if (answer.action === 'accept' && (decision === 'retry' || decision === 'done' || decision === 'fail'))
+      return { kind: 'chosen', decision, ...comment };
+    return { kind: 'handover', message: 'the form was closed without a decision' };
+  } catch (error) {
+    return signal.aborted ? { kind: 'aborted' } : { kind: 'handover', message: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 function canShowForms(channel: ClientChannel): boolean {

@@ -66,6 +66,10 @@ function waits(view: TaskView): string {
         return `  The plan waits for approval (plan hash ${wait.planHash}).`;
       case 'step_confirmation':
         return `  Step ${wait.stepId} (${wait.tier}) waits for a human to confirm it${wait.via === 'form' ? ' in a client form' : ''}.`;
+      case 'step_interrupted':
+        return `  Step ${wait.stepId} was interrupted by a stop of its server: retry, done or fail? (orchestrate-mcp approve ${view.id} --step ${wait.stepId} --decision retry|done|fail)`;
+      case 'client':
+        return `  Step ${wait.stepId} waits for an MCP client that supports sampling to connect.`;
       case 'replan':
         return `  Corrective steps for ${wait.failedStepId} are awaited until ${formatTime(wait.deadline)}.`;
     }
@@ -83,6 +87,8 @@ function stepText(step: StepView, numbers: ReadonlyMap<string, number>): string 
   if (step.summary !== undefined) field('summary', step.summary);
   if (step.error !== undefined) field('error', step.error);
   if (step.reason !== undefined) field('reason', step.reason);
+  if (step.attempt !== undefined && (step.attempts ?? 1) > 1)
+    field('attempt', `${step.attempt}/${step.attempts}${step.retryAt ? `, next at ${formatTime(step.retryAt)}` : ''}`);
   const outputs = step.outputs;
   if (outputs) {
     if (outputs.exitCode !== null && outputs.exitCode !== 0) field('exit code', String(outputs.exitCode));

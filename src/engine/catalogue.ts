@@ -1,4 +1,4 @@
-import type { Tier } from './model.js';
+import type { Effects, RetryPolicy, Tier } from './model.js';
 
 /** What planning needs to know about one action (a loaded plugin). */
 export interface ActionInfo {
@@ -11,6 +11,12 @@ export interface ActionInfo {
   fromDescription?: string;
   /** How planners use the action (the plugin's planner metadata). */
   planner: PlannerInfo;
+  /** What repeating a step of the action does (decides whether an interrupted step re-runs by itself). */
+  effects: Effects;
+  /** Whether a step may declare a safer effects class than the action's. */
+  effectsMayLower: boolean;
+  /** How failed steps are tried again, from the plugin and the config; a step's own policy wins. */
+  retry?: RetryPolicy;
 }
 
 /** What the plugin tells planners; see `PlannerMetadata` in the plugin API. */

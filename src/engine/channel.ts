@@ -52,6 +52,13 @@ export interface ClientChannel {
    * ELICITATION_FAILED (`details.unreachable` when the client is gone), or when `signal` aborts.
    */
   elicit?(form: HumanForm, options: { signal: AbortSignal; timeoutMs: number }): Promise<HumanAnswer>;
+  /**
+   * True when work that needs a client that samples has to wait for one to connect: the task
+   * expects an LLM, and no connected client can sample now. Absent means never.
+   */
+  mustWaitToSample?(): boolean;
+  /** Resolves once a client that samples is reachable; rejects when `signal` aborts. */
+  untilSampler?(signal: AbortSignal): Promise<void>;
 }
 
 /** A channel for tasks nobody is connected to (e.g. after a restart). */

@@ -6,7 +6,7 @@ import type { BudgetReport } from './governance/budgets.js';
 import { recallEpisodes } from './governance/episodes.js';
 import { taskEnded } from './governance/task-ended.js';
 import { TaskGraph } from './graph.js';
-import { isTerminalPhase, isTerminalStepState, type Actor, type Task, type TaskContext } from './model.js';
+import { ACTORS, isTerminalPhase, isTerminalStepState, type Actor, type Task, type TaskContext } from './model.js';
 import { createTask, type PlannedTask } from './plan/create-task.js';
 import { planFromLlmText } from './plan/lenient.js';
 import { buildDecomposePrompt, stepDraftJsonSchema, type PlannerPrompt } from './plan/prompt.js';
@@ -18,14 +18,17 @@ import { TaskChannel } from './routing/task-channel.js';
 import { untilAborted } from './run/abort.js';
 import type { RunDeps } from './run/deps.js';
 import { executeTask } from './run/executor.js';
-import { interruptTask, isStaleOwner } from './run/recovery.js';
+import { isStaleOwner } from './run/recovery.js';
 import { toSteps } from './run/replan.js';
-import { TaskRun, type StepAnswer } from './run/task-run.js';
+import { resumeTask } from './run/resume.js';
+import { STEP_DECISIONS, TaskRun, type StepAnswer } from './run/task-run.js';
 import type { WriterEvents } from './run/writer.js';
 import { toTaskView, type TaskView, type ViewOptions } from './views/view.js';
 
 /** How often this process looks for tasks ended by another process sharing the database. */
 const SYNC_MS = 1_000;
+/** Look for unfinished tasks whose owner is gone every this many syncs (2 s). */
+const RESUME_EVERY = 2;
 /** Heartbeat every this many syncs (10 s), so other processes know this one still runs its tasks. */
 const HEARTBEAT_EVERY = 10;
 
@@ -41,7 +44,8 @@ export class Engine {
   readonly sessions = new SessionRegistry();
   readonly #deps: RunDeps;
   readonly #runs = new Map<string, TaskRun>();
-  #stopSync: (() => void) | undefined;
+  #stopLoop: (() => void) | undefined;
+  #resuming: Promise<string[]> | undefined;
   #closing = false;
 
   constructor(deps: EngineDeps) {
@@ -82,13 +86,17 @@ export class Engine {
   }
 
   /** The task context of a new plan: its working directory decided from the request and the client's roots. */
-  taskContext(requested: { facts?: string[]; workdir?: string } | undefined, roots: readonly string[] | undefined): TaskContext {
+  taskContext(
+    requested: { facts?: string[]; workdir?: string } | undefined,
+    roots: readonly string[] | undefined,
+    clientSamples = false,
+  ): TaskContext {
     const { settings } = this.#deps;
     const workspace = resolveWorkspace(requested?.workdir, roots, {
       defaultWorkdir: settings.workdir,
       ...(settings.allowedPaths ? { allowedPaths: settings.allowedPaths } : {}),
     });
-    return { ...(requested?.facts ? { facts: requested.facts } : {}), ...workspace };
+    return { ...(requested?.facts ? { facts: requested.facts } : {}), ...workspace, ...(clientSamples ? { clientSamples } : {}) };
   }
 
   /** The decomposition prompt, with the past tasks most like this request. */
@@ -141,7 +149,8 @@ export class Engine {
     if (!(await this.#deps.writer.claim(task, this.#deps.settings.ownerId, audit))) {
       throw new OrchestrateError('INVALID_TRANSITION', `Task ${taskId} was just approved elsewhere.`, { details: { taskId } });
     }
-    this.#start(new TaskRun(task, new TaskChannel(options.channel ?? detachedChannel, this.sessions), this.#deps));
+    const channel = new TaskChannel(options.channel ?? detachedChannel, this.sessions, { samples: task.context.clientSamples === true });
+    this.#start(new TaskRun(task, channel, this.#deps));
     return task;
   }
 
@@ -174,9 +183,14 @@ export class Engine {
       throw new OrchestrateError('STEP_NOT_FOUND', `Task ${taskId} has no step ${stepId}.`, { details: { taskId, stepId } });
     if (!run) {
       const state = task.runs.get(stepId)?.state;
-      throw new OrchestrateError('INVALID_TRANSITION', `Step ${stepId} is ${state}, not awaiting confirmation here.`, {
-        details: { taskId, stepId, state },
-      });
+      if (state !== 'awaiting_confirmation' || isTerminalPhase(task.phase)) {
+        throw new OrchestrateError('INVALID_TRANSITION', `Step ${stepId} is ${state}, not awaiting confirmation.`, {
+          details: { taskId, stepId, state },
+        });
+      }
+      // Another process runs the task (or will, once one adopts it): it takes the answer from the store.
+      await this.#deps.store.postAnswer(taskId, stepId, answer, this.#deps.writer.now());
+      return task;
     }
     run.answer(stepId, answer);
     return run.task;
@@ -247,48 +261,126 @@ export class Engine {
   }
 
   /**
-   * Settles tasks whose executing process is gone (a crash or kill): their in-flight steps fail
-   * as interrupted, nothing is re-run, and the task ends `failed`.
+   * Starts the engine's background duties: it resumes the unfinished tasks no live process runs
+   * (left by a crash, a kill or a stop), now and every few seconds (so a live server adopts a dead
+   * peer's task within seconds), checks its tasks against the store and beats its heart. Resolves
+   * with the ids resumed at start.
    */
-  async recover(): Promise<string[]> {
-    const recovered: string[] = [];
-    for (const row of await this.#deps.store.unfinished()) {
-      if (this.#runs.has(row.id) || !isStaleOwner(row, this.#deps.clock.now())) continue;
-      if (!(await this.#deps.store.adopt(row.id, this.#deps.settings.ownerId, row.owner, this.#deps.writer.now()))) continue;
-      const run = await TaskRun.load(row.id, detachedChannel, this.#deps);
-      if (!run) continue;
-      await interruptTask(run, 'the server stopped while this step was running');
-      await this.#deps.store.release(row.id, this.#deps.settings.ownerId);
-      recovered.push(row.id);
+  start(): Promise<string[]> {
+    if (!this.#stopLoop) {
+      let tick = 0;
+      this.#stopLoop = this.#deps.clock.every(SYNC_MS, () => {
+        tick += 1;
+        void this.#tick(tick).catch((error: unknown) => this.#deps.logger.warn({ err: errorMessage(error) }, 'background check failed'));
+      });
     }
-    return recovered;
+    return this.resume();
+  }
+
+  /**
+   * Resumes every unfinished task whose owner is gone: takes ownership (one process wins), stops
+   * the process groups its steps left running, decides about each step that was in flight (see
+   * resumeTask) and runs the task on here. Resolves with the ids it resumed.
+   */
+  resume(): Promise<string[]> {
+    this.#resuming ??= this.#resumeStale().finally(() => (this.#resuming = undefined));
+    return this.#resuming;
+  }
+
+  async #resumeStale(): Promise<string[]> {
+    const { store, settings, writer, clock, logger } = this.#deps;
+    const resumed: string[] = [];
+    for (const row of await store.unfinished()) {
+      if (this.#closing) break;
+      if (this.#runs.has(row.id) || !isStaleOwner(row, clock.now())) continue;
+      if (!(await store.adopt(row.id, settings.ownerId, row.owner, writer.now()))) continue;
+      const task = await store.loadTask(row.id);
+      if (!task) continue;
+      const run = new TaskRun(
+        task,
+        new TaskChannel(detachedChannel, this.sessions, { samples: task.context.clientSamples === true }),
+        this.#deps,
+      );
+      try {
+        await resumeTask(run);
+      } catch (error) {
+        await store.release(row.id, settings.ownerId).catch(() => {});
+        throw error;
+      }
+      logger.warn({ taskId: row.id, previousOwner: row.owner, phase: row.phase }, 'resumed an unfinished task');
+      this.#start(run);
+      resumed.push(row.id);
+    }
+    return resumed;
+  }
+
+  async #tick(tick: number): Promise<void> {
+    if (this.#runs.size > 0) await this.#takeAnswers();
+    if (this.#runs.size > 0) {
+      const owners = new Map((await this.#deps.store.unfinished()).map((row) => [row.id, row.owner]));
+      for (const [taskId, run] of this.#runs) {
+        if (!owners.has(taskId)) await run.syncWithStore();
+        else if (owners.get(taskId) !== this.#deps.settings.ownerId) run.lostOwnership();
+      }
+    }
+    if (tick % RESUME_EVERY === 0) await this.resume();
+    if (tick % HEARTBEAT_EVERY === 0 && this.#runs.size > 0)
+      await this.#deps.store.heartbeat(this.#deps.settings.ownerId, this.#deps.writer.now());
+  }
+
+  /**
+   * Applies the answers other processes left for steps of tasks run here: one whose step waits now
+   * is given to it; one whose step can no longer take it (it ended, or waits for another kind of
+   * answer) is dropped with a warning; one whose step will ask again soon (a resumed task) waits.
+   */
+  async #takeAnswers(): Promise<void> {
+    const { store, logger } = this.#deps;
+    for (const posted of await store.postedAnswers([...this.#runs.keys()])) {
+      const run = this.#runs.get(posted.taskId);
+      if (!run) continue;
+      const state = run.run(posted.stepId)?.state;
+      if (run.isWaitingFor(posted.stepId)) {
+        try {
+          run.answer(posted.stepId, toStepAnswer(posted.answer));
+        } catch (error) {
+          logger.warn(
+            { taskId: posted.taskId, stepId: posted.stepId, err: errorMessage(error) },
+            'an answer left by another process was refused',
+          );
+        }
+      } else if (state === 'pending' || (state === 'awaiting_confirmation' && !isTerminalPhase(run.task.phase))) {
+        continue;
+      } else {
+        logger.warn({ taskId: posted.taskId, stepId: posted.stepId, state }, 'an answer left by another process came too late');
+      }
+      await store.dropAnswer(posted.id);
+    }
   }
 
   /**
    * Ordered shutdown: refuse new work; give running tasks `drainMs` to finish on their own (a
-   * one-shot client that approves and disconnects still gets its quick task done); then settle
-   * what is left as interrupted, abort it, and wait up to `settleMs` for it to stop.
+   * one-shot client that approves and disconnects still gets its quick task done); then stop what
+   * is left without settling it: its steps are aborted (their processes stopped) and the tasks stay
+   * unfinished for the next start to resume. Waits up to `settleMs` for them to stop.
    */
   async close(options: { drainMs?: number; settleMs?: number } = {}): Promise<void> {
     this.#closing = true;
     const within = (promise: Promise<unknown>, ms: number) =>
       Promise.race([promise, new Promise<void>((resolve) => this.#deps.clock.after(ms, resolve))]);
     await within(Promise.all([...this.#runs.values()].map((run) => run.done)), options.drainMs ?? 1_500);
-    this.#stopSync?.();
+    this.#stopLoop?.();
+    await this.#resuming?.catch(() => {});
     const running = [...this.#runs.values()];
-    await Promise.all(
-      running.map(async (run) => {
-        await interruptTask(run, 'the server shut down while this step was running').catch(() => {});
-        run.stop(new Error('server shutting down'));
-      }),
-    );
+    if (running.length > 0) {
+      this.#deps.logger.warn({ tasks: running.map((run) => run.task.id) }, 'stopping unfinished tasks; the next start resumes them');
+    }
+    for (const run of running) run.suspend(new Error('server shutting down'));
     await within(Promise.all(running.map((run) => run.done)), options.settleMs ?? 2_000);
   }
 
   #start(run: TaskRun): void {
     const { deps } = run;
     this.#runs.set(run.task.id, run);
-    this.#startSync();
     run.done = executeTask(run)
       .catch(async (error: unknown) => {
         deps.logger.error(
@@ -323,18 +415,6 @@ export class Engine {
 
   #assertOpen(): void {
     if (this.#closing) throw new OrchestrateError('SHUTTING_DOWN', 'The server is shutting down.');
-  }
-
-  #startSync(): void {
-    if (this.#stopSync) return;
-    let tick = 0;
-    this.#stopSync = this.#deps.clock.every(SYNC_MS, () => {
-      tick += 1;
-      void (async () => {
-        for (const run of this.#runs.values()) await run.syncWithStore();
-        if (tick % HEARTBEAT_EVERY === 0) await this.#deps.store.heartbeat(this.#deps.settings.ownerId, this.#deps.writer.now());
-      })().catch((error: unknown) => this.#deps.logger.warn({ err: errorMessage(error) }, 'heartbeat failed'));
-    });
   }
 }
 
@@ -371,6 +451,12 @@ function decided(decision: Decision): { actor: Actor; comment?: string; source?:
     ...(decision.comment ? { comment: decision.comment } : {}),
     ...(decision.via ? { source: decision.via } : {}),
   };
+}
+
+function toStepAnswer(posted: { decision: string; actor: string; comment?: string; via?: string }): StepAnswer {
+  const decision = (STEP_DECISIONS as readonly string[]).includes(posted.decision) ? (posted.decision as StepAnswer['decision']) : 'reject';
+  const actor = (ACTORS as readonly string[]).includes(posted.actor) ? (posted.actor as Actor) : 'human';
+  return { decision, actor, ...(posted.comment ? { comment: posted.comment } : {}), ...(posted.via ? { via: posted.via } : {}) };
 }
 
 function assertAwaitingApproval(task: Task, verb: string): void {

@@ -98,6 +98,11 @@ export const RetryPolicySchema = z.object({
   attempts: z.int().min(1).max(20).describe('Attempts in all, the first included'),
   backoffSeconds: z.number().min(0).max(3_600).describe('Wait before the second attempt; doubles for each further one'),
   maxBackoffSeconds: z.number().min(0).max(86_400).describe('Longest wait between two attempts'),
+  exitCodes: z
+    .array(z.int())
+    .min(1)
+    .optional()
+    .describe('Only these exit codes of a failed command are worth another attempt (any non-zero one when left out)'),
 });
 export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 
@@ -114,6 +119,10 @@ export const StepSchema = z.object({
   commands: z.array(z.string()).optional(),
   /** Why the step's commands raised its tier above its action's own, when they did. */
   tierReasons: z.array(z.string()).optional(),
+  /** What repeating it does, when the plan said (else its action's class). */
+  effects: EffectsSchema.optional(),
+  /** How it is tried again after a retryable failure, when the plan said (else its action's policy). */
+  retry: RetryPolicySchema.optional(),
 });
 export type Step = z.infer<typeof StepSchema>;
 
@@ -143,6 +152,18 @@ export const StepRunSchema = z.object({
   /** While awaiting confirmation: asked through a form the human answers, or through the approve tool. */
   confirmVia: z.enum(['form', 'tool']).optional(),
   outputs: StepOutputsSchema.optional(),
+  /** The attempt running now, or the last one (1, 2, …); counts across restarts. */
+  attempt: z.int().min(1).optional(),
+  /** How many attempts its retry policy allows in all. */
+  attempts: z.int().min(1).optional(),
+  /** While waiting between two attempts: when the next one starts. */
+  retryAt: z.string().optional(),
+  /** The process groups its commands started, with each leader's start time, to stop them after a crash. */
+  processes: z.array(z.object({ pgid: z.int(), started: z.string() })).optional(),
+  /** What a person decided about it after it was interrupted. */
+  decision: z.enum(['retry', 'done', 'fail']).optional(),
+  /** While it waits for a client to connect that can serve it (one that samples). */
+  waitingFor: z.enum(['sampling']).optional(),
 });
 export type StepRun = z.infer<typeof StepRunSchema>;
 
@@ -152,6 +173,11 @@ export const TaskContextSchema = z.object({
   workdir: z.string().optional(),
   /** The client's workspace roots when the plan was made; commands may run inside them. */
   roots: z.array(z.string()).optional(),
+  /**
+   * The planning client could sample: its research and review steps expect an LLM, and wait for a
+   * client that samples when none is connected (after a restart, say) instead of running without.
+   */
+  clientSamples: z.boolean().optional(),
 });
 export type TaskContext = z.infer<typeof TaskContextSchema>;
 

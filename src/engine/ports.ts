@@ -56,12 +56,16 @@ export interface StoredChange {
   completedAt?: string;
   meta?: TaskMeta;
   audit?: readonly AuditRecord[];
+  /** Write only while this process owns the task; otherwise nothing is written and `fenced` is set. */
+  owner?: string;
 }
 
 /** What a change actually wrote. */
 export interface Committed {
   steps: string[];
   phases: Phase[];
+  /** Nothing was written: another process owns the task now. */
+  fenced?: boolean;
 }
 
 export interface TaskSummary {
@@ -95,10 +99,32 @@ export interface Ownership {
   heartbeatAt: string | null;
 }
 
+/** One attempt of a step: a start and, once it ended, how. */
+export interface AttemptRow {
+  stepId: string;
+  attempt: number;
+  startedAt: string;
+  finishedAt?: string;
+  /** `failed` and `interrupted` attempts may be followed by another. */
+  outcome: 'running' | 'completed' | 'failed' | 'interrupted' | 'cancelled' | 'skipped';
+  error?: string;
+}
+
 export interface AuditTrail {
   phases: PhaseRow[];
+  /** Every attempt of every step, in the order they started. */
+  attempts: AttemptRow[];
   entries: StoredAuditRecord[];
   chain: { intact: boolean; entries: number; lastHash: string | null; broken?: unknown };
+}
+
+/** A person's or model's answer to a step, given in another process, waiting for the task's owner. */
+export interface PostedAnswer {
+  id: number;
+  taskId: string;
+  stepId: string;
+  answer: { decision: string; actor: string; comment?: string; via?: string };
+  createdAt: string;
 }
 
 /** The engine's view of its database. */
@@ -126,6 +152,11 @@ export interface TaskStore {
   appendAudit(entries: readonly AuditRecord[]): Promise<void>;
   auditTrail(taskId: string): Promise<AuditTrail>;
   close(): Promise<void>;
+  /** Leaves an answer to a step for whichever process runs the task. */
+  postAnswer(taskId: string, stepId: string, answer: PostedAnswer['answer'], at: string): Promise<void>;
+  /** The answers waiting for these tasks, oldest first. */
+  postedAnswers(taskIds: readonly string[]): Promise<PostedAnswer[]>;
+  dropAnswer(id: number): Promise<void>;
 }
 
 /** A step's result, as an action returns it (see `ActionResult` in the plugin API). */
@@ -181,6 +212,18 @@ export interface StepContext {
   notify(message: string, level?: Extract<LogLevel, 'info' | 'warning' | 'error'>): Promise<boolean>;
   progress(message: string): void;
   budget: StepBudget;
+  /** Which attempt this is (1, 2, …), counted across restarts. */
+  attempt: number;
+  /** Stable for this task and step across attempts and restarts: a key for making external calls safe to repeat. */
+  idempotencyKey: string;
+  /** Called as each command of the step starts its own process group. */
+  onProcess?(group: ProcessGroupRef): void;
+}
+
+/** A process group a step started: the leader's pid and start time (never a reused pid). */
+export interface ProcessGroupRef {
+  pgid: number;
+  started: string;
 }
 
 export type InputParse = { ok: true; input: Record<string, unknown> } | { ok: false; problems: string[] };
@@ -192,6 +235,8 @@ export interface ActionRunner {
   /** How long a step of the action may run (its configured or declared timeout), in ms. */
   timeoutMs(action: string): number | undefined;
   run(action: string, input: Record<string, unknown>, context: StepContext): Promise<StepResult>;
+  /** Stops what is left of process groups a stopped server's steps started; resolves how many processes it stopped. */
+  reap(groups: readonly ProcessGroupRef[]): Promise<number>;
 }
 
 /** A step waiting for a human's word. */
@@ -213,12 +258,18 @@ export type FormEnding =
   | { kind: 'aborted' }
   | { kind: 'handover'; message: string };
 
+/** How asking a person through a form what to do with an interrupted step ended. */
+export type ChoiceEnding =
+  { kind: 'chosen'; decision: 'retry' | 'done' | 'fail'; comment?: string } | { kind: 'aborted' } | { kind: 'handover'; message: string };
+
 /** The human side of per-step confirmations: who is asked, and how. */
 export interface ApprovalGate {
   /** How a confirmation is collected through this channel now: a form, the approve tool, or not at all. */
   route(channel: ClientChannel): 'form' | 'tool' | 'unavailable';
   /** Asks the human through a form on `channel`. */
   askStep(question: StepQuestion, channel: ClientChannel, signal: AbortSignal): Promise<FormEnding>;
+  /** Asks the human through a form whether an interrupted step runs again, counts as done, or fails. */
+  askInterrupted(question: StepQuestion, channel: ClientChannel, signal: AbortSignal): Promise<ChoiceEnding>;
 }
 
 /** A scope budgets are kept for: one task, or one UTC day (`YYYY-MM-DD`) over every task. */

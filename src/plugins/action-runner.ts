@@ -3,6 +3,7 @@ import { AGENT_OPTIONS_OF, agentAccess } from './agents.js';
 import type { ActionContext, ActionResult } from './api.js';
 import type { PluginRegistry } from './registry.js';
 import { checkedOutcome } from './result.js';
+import { processStart, reapGroups } from './processes.js';
 import { createExec, type SandboxConfig } from './sandbox.js';
 
 /**
@@ -19,6 +20,9 @@ export function createActionRunner(registry: PluginRegistry, sandbox: SandboxCon
       const plugin = registry.get(action);
       const configured = registry.options(action)['timeoutSeconds'];
       return typeof configured === 'number' && configured > 0 ? configured * 1000 : plugin?.timeoutMs;
+    },
+    async reap(groups) {
+      return reapGroups(groups);
     },
     async run(action, input, context): Promise<StepResult> {
       const plugin = registry.get(action);
@@ -48,11 +52,12 @@ function actionContext(
   options: Readonly<Record<string, unknown>>,
   agentOptions: Readonly<Record<string, unknown>>,
 ): ActionContext {
-  const { allowedPaths, ...rest } = context;
+  const { allowedPaths, onProcess, ...rest } = context;
   const config = allowedPaths ? { ...sandbox, allowedPaths } : sandbox;
+  const onSpawn = onProcess && ((pid: number) => onProcess({ pgid: pid, started: processStart(pid) ?? '' }));
   return {
     ...rest,
-    exec: createExec(config, context.workdir, context.signal),
+    exec: createExec(config, context.workdir, context.signal, onSpawn),
     options,
     agents: agentAccess(agentOptions, config, context),
   };

@@ -229,6 +229,13 @@ export interface ActionContext {
   progress(message: string): void;
   budget: BudgetAccess;
   agents: AgentAccess;
+  /** Which attempt this is (1, 2, …): a step with a retry policy runs again after a retryable failure, and counts on across restarts. */
+  attempt: number;
+  /**
+   * Stable for this task and step across attempts and restarts: send it with external calls (as an
+   * `Idempotency-Key` header, say) so that repeating the step does not repeat their effect.
+   */
+  idempotencyKey: string;
 }
 
 /** Plan-time view of the server, for `check`. */
@@ -287,6 +294,18 @@ export interface PlannerMetadata {
  */
 export type Effects = 'none' | 'idempotent' | 'side-effecting';
 
+/**
+ * How a failed step is tried again: `attempts` in all (the first included), waiting
+ * `backoffSeconds` before the second attempt, doubling (with jitter) up to `maxBackoffSeconds`.
+ * Only failures marked retryable are tried again: timeouts, an unreachable client LLM, and
+ * `ActionError`s thrown with `retryable: true`.
+ */
+export interface RetryPolicy {
+  attempts: number;
+  backoffSeconds?: number;
+  maxBackoffSeconds?: number;
+}
+
 /** An action plugin. `name` becomes the step `action`. */
 export interface ActionPlugin<Input = Record<string, unknown>> {
   apiVersion: 1;
@@ -303,6 +322,16 @@ export interface ActionPlugin<Input = Record<string, unknown>> {
   fromDescription?: string;
   /** How planners use it; see {@link PlannerMetadata}. */
   planner?: PlannerMetadata;
+  /**
+   * What repeating a step does. A step that was running when the server stopped is re-run by
+   * itself only when this is `none` or `idempotent`; a `side-effecting` one waits for a person to
+   * say retry, done or fail. Default: `side-effecting` for tier write and above, else `idempotent`.
+   */
+  effects?: Effects;
+  /** A step may declare itself safer to repeat than the plugin says (e.g. a read-only command). */
+  effectsMayLower?: boolean;
+  /** Default retry policy of its steps (config `plugins.<name>.retry` and the step's own override it). */
+  retry?: RetryPolicy;
   /**
    * Schema of this plugin's options (`plugins.<name>` in the server config): zod or JSON Schema.
    * Checked at start-up, so a bad option stops the server (exit 2) naming the field.

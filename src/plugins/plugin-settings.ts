@@ -1,9 +1,10 @@
 /**
  * `plugins.<name>` in the config file is the plugin's options object, except for the keys the server
- * keeps for itself: `timeoutSeconds`, `limits` and (reserved) `retry`. Those are taken out before the
+ * keeps for itself: `timeoutSeconds`, `limits` and `retry`. Those are taken out before the
  * plugin sees its options or checks them against its options schema.
  */
 import { z } from 'zod';
+import { RetryPolicySchema, type RetryPolicy } from '../engine/model.js';
 import { OrchestrateError } from '../errors.js';
 
 export const SERVER_KEYS = ['timeoutSeconds', 'limits', 'retry'] as const;
@@ -18,7 +19,8 @@ const serverSettings = z.object({
       timeoutSeconds: z.number().positive().max(86_400).optional(),
     })
     .optional(),
-  retry: z.never({ error: 'is reserved by the server and not supported yet' }).optional(),
+  /** How failed steps of this action are tried again (overrides the plugin's default; a step's own wins). */
+  retry: RetryPolicySchema.partial({ backoffSeconds: true, maxBackoffSeconds: true }).strict().optional(),
 });
 
 export interface PluginSettings {
@@ -29,6 +31,8 @@ export interface PluginSettings {
   memoryMb?: number;
   /** `plugins.<name>.limits.timeoutSeconds`: the most any step of the plugin may run. */
   limitSeconds?: number;
+  /** `plugins.<name>.retry`. */
+  retry?: Pick<RetryPolicy, 'attempts'> & Partial<RetryPolicy>;
 }
 
 /**
@@ -55,9 +59,10 @@ export function pluginSettingsOf(name: string, raw: Readonly<Record<string, unkn
     );
   }
   const options = Object.fromEntries(Object.entries(raw).filter(([key]) => !(SERVER_KEYS as readonly string[]).includes(key)));
-  const { timeoutSeconds, limits } = parsed.data;
+  const { timeoutSeconds, limits, retry } = parsed.data;
   return {
     options: Object.freeze(options),
+    ...(retry ? { retry } : {}),
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     ...(limits?.memoryMb !== undefined ? { memoryMb: limits.memoryMb } : {}),
     ...(limits?.timeoutSeconds !== undefined ? { limitSeconds: limits.timeoutSeconds } : {}),

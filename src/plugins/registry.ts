@@ -88,7 +88,7 @@ export class PluginRegistry implements ActionCatalogue {
       file,
       schema,
       settings,
-      info: infoOf(plugin, schema),
+      info: infoOf(plugin, schema, settings),
       ...(remote ? { remote } : {}),
     });
   }
@@ -177,13 +177,17 @@ function tierOf(floor: ActionPlugin<unknown>['tier'], listed: ListedCommands): R
   return commandTier(listed.lines, floor);
 }
 
-function infoOf(plugin: ActionPlugin<unknown>, schema: InputSchema): ActionInfo {
+function infoOf(plugin: ActionPlugin<unknown>, schema: InputSchema, settings: PluginSettings): ActionInfo {
   const planner = plugin.planner ?? {};
+  const retry = settings.retry ?? plugin.retry;
   return {
     name: plugin.name,
     description: plugin.description,
     tier: plugin.tier,
     inputSchema: schema.jsonSchema,
+    effects: plugin.effects ?? (plugin.tier === 'read' ? 'idempotent' : 'side-effecting'),
+    effectsMayLower: plugin.effectsMayLower === true,
+    ...(retry ? { retry: { backoffSeconds: 1, maxBackoffSeconds: 60, ...retry } } : {}),
     ...(plugin.fromDescription ? { fromDescription: plugin.fromDescription } : {}),
     planner: {
       hints: planner.hints ?? [],

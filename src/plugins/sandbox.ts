@@ -23,7 +23,10 @@ export interface SandboxConfig {
 const METADATA_ADDRESS = '169.254.169.254';
 
 /** The sandboxed command runner behind `ctx.exec`, bound to one step's abort signal. */
-export function createExec(config: SandboxConfig, defaultCwd: string, signal: AbortSignal): Exec {
+/** Told the pid of every command's process-group leader as it starts (to stop them after a crash). */
+export type OnSpawn = (pid: number) => void;
+
+export function createExec(config: SandboxConfig, defaultCwd: string, signal: AbortSignal, onSpawn?: OnSpawn): Exec {
   return async (request: ExecRequest): Promise<ExecResult> => {
     const cwd = resolve(request.cwd ?? defaultCwd);
     const { file, args, redirect, label } = prepare(request, config);
@@ -33,7 +36,7 @@ export function createExec(config: SandboxConfig, defaultCwd: string, signal: Ab
         `Working directory for \`${label}\` isn't allowed. Add the path under \`exec.allowedPaths\` to permit it.`,
       );
     }
-    const result = await run(file, args, cwd, request, config, signal);
+    const result = await run(file, args, cwd, request, config, signal, onSpawn);
     if (result.launchError) throw new ExecError('launch', `\`${label}\` failed to run: ${result.launchError}`);
     if (result.timedOut) throw new ExecError('timeout', `\`${label}\` was killed for taking too long.`);
     let redirectedTo: string | undefined;
@@ -104,6 +107,7 @@ async function run(
   request: ExecRequest,
   config: SandboxConfig,
   signal: AbortSignal,
+  onSpawn?: OnSpawn,
 ): Promise<RawRun> {
   // Loaded on first use: execa is a large import and most sessions start without running a command.
   const { execa } = await import('execa');
@@ -123,6 +127,7 @@ async function run(
     stdin: 'ignore',
     stripFinalNewline: false,
   });
+  if (child.pid !== undefined) onSpawn?.(child.pid);
   const stdout = collect(child.stdout, config.maxOutputBytes);
   const stderr = collect(child.stderr, config.maxOutputBytes);
   let timedOut = false;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OrchestrateError } from '../errors.js';
+import { RetryPolicySchema } from '../engine/model.js';
 import { API_VERSION, type ActionPlugin } from './api.js';
 
 /** What an action name may be: it is the step `action` planners write. */
@@ -26,6 +27,9 @@ const pluginShape = z.object({
     })
     .optional(),
   options: z.custom<unknown>((value) => value === undefined || isSchema(value), 'must be a zod schema or a JSON Schema object').optional(),
+  effects: z.enum(['none', 'idempotent', 'side-effecting']).optional(),
+  effectsMayLower: z.boolean().optional(),
+  retry: RetryPolicySchema.partial({ backoffSeconds: true, maxBackoffSeconds: true }).optional(),
   fromDescription: z.string().min(1).optional(),
   timeoutMs: z.number().positive().max(86_400_000).optional(),
 });

@@ -35,13 +35,13 @@ export function readTask(engine: Engine, uri: string, taskId: string): Promise<T
 }
 
 /**
- * The audit log and the phase history (`task_states`) of a task, oldest first. Each entry shows its
+ * The audit log, the phase history (`task_states`) and the attempts of each step of a task, oldest first. Each entry shows its
  * place in the task's hash chain (seq, prevHash, hash); `chain` says whether the chain is intact
  * and, if not, where it breaks.
  */
 export async function readAudit(engine: Engine, uri: string, taskId: string) {
-  const { phases, entries, chain } = await orNotFound(uri, () => engine.audit(taskId));
-  return { taskId, phases, chain, entries };
+  const { phases, attempts, entries, chain } = await orNotFound(uri, () => engine.audit(taskId));
+  return { taskId, phases, attempts, chain, entries };
 }
 
 /** Today's (UTC) spend against the per-day budgets, with the limits of both scopes; absent limits are unlimited. */

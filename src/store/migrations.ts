@@ -86,6 +86,35 @@ const MIGRATIONS: readonly Migration[] = [
   `
   ALTER TABLE steps ADD COLUMN run_extra TEXT;
   `,
+  // What a plan said about repeating a step (effects, retry), as JSON.
+  `
+  ALTER TABLE steps ADD COLUMN step_extra TEXT;
+  `,
+  // One row per attempt of a step: when it started and ended, and how.
+  `
+  CREATE TABLE step_attempts (
+    task_id TEXT NOT NULL,
+    step_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    outcome TEXT NOT NULL DEFAULT 'running',
+    error TEXT,
+    PRIMARY KEY (task_id, step_id, attempt)
+  ) WITHOUT ROWID;
+  `,
+  // Answers to step confirmations given in another process (the command line, another server),
+  // waiting for the process that runs the task to take them.
+  `
+  CREATE TABLE step_answers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id TEXT NOT NULL,
+    step_id TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX idx_step_answers_task ON step_answers(task_id, id);
+  `,
   // Budget spend per task and per UTC day; finished tasks, searchable by their words (episodic memory).
   `
   CREATE TABLE budget_spend (

@@ -23,6 +23,7 @@ export interface StepRow {
   estimated_tokens: number;
   commands: string | null;
   tier_reasons: string | null;
+  step_extra: string | null;
   state: StepStateName;
   started_at: string | null;
   finished_at: string | null;
@@ -35,7 +36,7 @@ export interface StepRow {
 }
 
 /** Run fields without a column of their own, kept as JSON in `run_extra`. */
-const EXTRA_FIELDS = ['confirmVia'] as const;
+const EXTRA_FIELDS = ['confirmVia', 'attempt', 'attempts', 'retryAt', 'processes', 'decision', 'waitingFor'] as const;
 
 /** The parameters of a step's run record for the update statement. */
 export function stepParams(taskId: string, stepId: string, run: StepRun): Record<string, unknown> {
@@ -76,6 +77,7 @@ export function fromStepRow(row: StepRow): { step: Step; run: StepRun } {
       estimatedTokens: row.estimated_tokens,
       ...(row.commands !== null ? { commands: JSON.parse(row.commands) as string[] } : {}),
       ...(row.tier_reasons !== null ? { tierReasons: JSON.parse(row.tier_reasons) as string[] } : {}),
+      ...(row.step_extra !== null ? (JSON.parse(row.step_extra) as Pick<Step, 'effects' | 'retry'>) : {}),
     },
     run,
   };

@@ -1,7 +1,17 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { TERMINAL_PHASES, TERMINAL_STEP_STATES, UNFINISHED_PHASES, type Phase, type Step, type Task } from '../engine/model.js';
+import {
+  TERMINAL_PHASES,
+  TERMINAL_STEP_STATES,
+  UNFINISHED_PHASES,
+  type Phase,
+  type Step,
+  type StepRun,
+  type Task,
+} from '../engine/model.js';
 import type {
+  AttemptRow,
   AuditRecord,
+  PostedAnswer,
   AuditTrail,
   Committed,
   Ownership,
@@ -116,10 +126,15 @@ export class SqliteTaskStore implements TaskStore {
 
   async commit(taskId: string, change: StoredChange): Promise<Committed> {
     return this.#write(() => {
+      if (change.owner !== undefined) {
+        const row = this.#s.ownerOf.get(taskId) as { owner: string | null } | undefined;
+        if (row?.owner !== change.owner) return { steps: [], phases: [], fenced: true };
+      }
       if (change.added) this.#insertSteps(taskId, change.added.steps, change.added.startPosition);
       const steps = (change.steps ?? [])
         .filter(([stepId, run]) => this.#s.updateStep.run(stepParams(taskId, stepId, run)).changes === 1)
         .map(([stepId]) => stepId);
+      for (const [stepId, run] of change.steps ?? []) if (steps.includes(stepId)) this.#recordAttempt(taskId, stepId, run, change.at);
       const phases: Phase[] = [];
       for (const phase of change.phases ?? []) {
         const completedAt = (TERMINAL_PHASES as readonly Phase[]).includes(phase) ? (change.completedAt ?? change.at) : null;
@@ -136,6 +151,66 @@ export class SqliteTaskStore implements TaskStore {
     });
   }
 
+  /** Keeps the attempt rows in step with a step's state: a start opens one, anything else closes it. */
+  #recordAttempt(taskId: string, stepId: string, run: StepRun, at: string): void {
+    if (run.state === 'running') {
+      this.#s.openAttempt.run(taskId, stepId, run.attempt ?? 1, run.startedAt ?? at);
+      return;
+    }
+    const outcome =
+      run.state === 'pending'
+        ? run.retryAt
+          ? 'failed'
+          : 'interrupted'
+        : run.state === 'awaiting_confirmation'
+          ? 'interrupted'
+          : run.state;
+    this.#s.closeAttempt.run(
+      run.finishedAt ?? at,
+      outcome,
+      run.state === 'completed' ? null : (run.error ?? run.reason ?? null),
+      taskId,
+      stepId,
+    );
+  }
+
+  async attempts(taskId: string): Promise<AttemptRow[]> {
+    return (this.#s.attempts.all(taskId) as Array<Record<string, string | number | null>>).map((r) => ({
+      stepId: String(r.step_id),
+      attempt: Number(r.attempt),
+      startedAt: String(r.started_at),
+      ...(r.finished_at !== null ? { finishedAt: String(r.finished_at) } : {}),
+      outcome: String(r.outcome) as AttemptRow['outcome'],
+      ...(r.error !== null ? { error: String(r.error) } : {}),
+    }));
+  }
+
+  async postAnswer(taskId: string, stepId: string, answer: PostedAnswer['answer'], at: string): Promise<void> {
+    this.#write(() => this.#s.postAnswer.run(taskId, stepId, JSON.stringify(answer), at));
+  }
+
+  async postedAnswers(taskIds: readonly string[]): Promise<PostedAnswer[]> {
+    if (taskIds.length === 0) return [];
+    const rows = this.#s.postedAnswers.all(JSON.stringify(taskIds)) as Array<{
+      id: number;
+      task_id: string;
+      step_id: string;
+      answer: string;
+      created_at: string;
+    }>;
+    return rows.map((r) => ({
+      id: r.id,
+      taskId: r.task_id,
+      stepId: r.step_id,
+      answer: JSON.parse(r.answer) as PostedAnswer['answer'],
+      createdAt: r.created_at,
+    }));
+  }
+
+  async dropAnswer(id: number): Promise<void> {
+    this.#write(() => this.#s.dropAnswer.run(id));
+  }
+
   async appendAudit(entries: readonly AuditRecord[]): Promise<void> {
     this.#write(() => {
       for (const entry of entries) this.#audit.append(toEntry(entry, entry.taskId));
@@ -147,6 +222,7 @@ export class SqliteTaskStore implements TaskStore {
     const { ok, problems } = verifyAuditChain(this.#db, taskId);
     return {
       phases: this.phaseHistory(taskId),
+      attempts: await this.attempts(taskId),
       entries: entries as AuditTrail['entries'],
       chain: {
         intact: ok,
@@ -188,6 +264,10 @@ export class SqliteTaskStore implements TaskStore {
         estimatedTokens: step.estimatedTokens,
         commands: step.commands ? JSON.stringify(step.commands) : null,
         tierReasons: step.tierReasons ? JSON.stringify(step.tierReasons) : null,
+        stepExtra:
+          step.effects !== undefined || step.retry !== undefined
+            ? JSON.stringify({ ...(step.effects ? { effects: step.effects } : {}), ...(step.retry ? { retry: step.retry } : {}) })
+            : null,
         state: 'pending',
       });
     });
@@ -204,8 +284,8 @@ function prepare(db: Database) {
     insertTask: p(`INSERT INTO tasks (id, request, phase, plan_hash, origin, context, created_at, updated_at,
       replan_attempts) VALUES (@id, @request, @phase, @planHash, @origin, @context, @createdAt, @createdAt, 0)`),
     insertStep: p(`INSERT INTO steps (task_id, id, position, action, description, depends_on, tier, input,
-      estimated_tokens, commands, tier_reasons, state) VALUES (@taskId, @id, @position, @action, @description, @dependsOn,
-      @tier, @input, @estimatedTokens, @commands, @tierReasons, @state)`),
+      estimated_tokens, commands, tier_reasons, step_extra, state) VALUES (@taskId, @id, @position, @action, @description,
+      @dependsOn, @tier, @input, @estimatedTokens, @commands, @tierReasons, @stepExtra, @state)`),
     insertPhase: p(`INSERT INTO task_states (task_id, state, entered_at) VALUES (?, ?, ?)`),
     // Terminal is terminal in the file too: another server process may have ended the task.
     updatePhase: p(`UPDATE tasks SET phase = ?, completed_at = ?, updated_at = ? WHERE id = ? AND ${NOT_ENDED}`),
@@ -213,6 +293,14 @@ function prepare(db: Database) {
     updateStep: p(`UPDATE steps SET state = @state, started_at = @startedAt, finished_at = @finishedAt,
       summary = @summary, error = @error, reason = @reason, nonce = @nonce, outputs = @outputs, run_extra = @extra
       WHERE task_id = @taskId AND id = @id AND ${STEP_NOT_ENDED}`),
+    openAttempt: p(`INSERT INTO step_attempts (task_id, step_id, attempt, started_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (task_id, step_id, attempt) DO UPDATE SET started_at = excluded.started_at, finished_at = NULL, outcome = 'running', error = NULL`),
+    closeAttempt: p(`UPDATE step_attempts SET finished_at = ?, outcome = ?, error = ?
+      WHERE task_id = ? AND step_id = ? AND finished_at IS NULL`),
+    attempts: p(`SELECT * FROM step_attempts WHERE task_id = ? ORDER BY started_at, step_id, attempt`),
+    postAnswer: p(`INSERT INTO step_answers (task_id, step_id, answer, created_at) VALUES (?, ?, ?, ?)`),
+    postedAnswers: p(`SELECT * FROM step_answers WHERE task_id IN (SELECT value FROM json_each(?)) ORDER BY id`),
+    dropAnswer: p(`DELETE FROM step_answers WHERE id = ?`),
     updateMeta: p(`UPDATE tasks SET plan_hash = ?, replan_attempts = ?, replan_request = ?, updated_at = ? WHERE id = ?`),
     claim: p(`UPDATE tasks SET phase = 'executing', owner = ?, heartbeat_at = ?, updated_at = ?
       WHERE id = ? AND phase = 'awaiting_approval'`),
@@ -220,6 +308,7 @@ function prepare(db: Database) {
     release: p(`UPDATE tasks SET owner = NULL, heartbeat_at = NULL WHERE id = ? AND owner = ?`),
     heartbeat: p(`UPDATE tasks SET heartbeat_at = ? WHERE owner = ?`),
     getTask: p(`SELECT * FROM tasks WHERE id = ?`),
+    ownerOf: p(`SELECT owner FROM tasks WHERE id = ?`),
     getSteps: p(`SELECT * FROM steps WHERE task_id = ? ORDER BY position`),
     list: p(`SELECT t.id, t.request, t.phase, t.origin, t.created_at, t.completed_at,
       (SELECT COUNT(*) FROM steps s WHERE s.task_id = t.id) AS step_count

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { approvePlanByForm, rejectPlan, type PlanDecision } from '../approval/plan-form.js';
 import { approvalRoute, needsHuman, type ApprovalRoute } from '../approval/policy.js';
+import { STEP_DECISIONS, type StepDecision } from '../engine/run/task-run.js';
 import { OrchestrateError } from '../errors.js';
 import { defineTool, type ToolExtra, type ToolServices } from './definition.js';
 import { ok } from './result.js';
 import { errorShape, taskViewShape } from './shapes.js';
 
-type Decided = PlanDecision & { via: ApprovalRoute };
+type Decided = Omit<PlanDecision, 'decision'> & { decision: StepDecision; via: ApprovalRoute };
 
 export const approveTool = defineTool({
   name: 'approve',
@@ -14,18 +15,22 @@ export const approveTool = defineTool({
   description:
     'Records the human decision on a plan: "approve" starts execution in the background and returns at once ' +
     '(follow it with status); "reject" discards the plan. With stepId, answers a per-step confirmation of a ' +
-    'destructive or external step. Only call this after the user has said so. When the client can show forms ' +
+    'destructive or external step ("approve" or "reject"), or decides about a step the server was running when it ' +
+    'stopped ("retry" runs it again, "done" counts it as completed, "fail" fails it). Only call this after the user has said so. When the client can show forms ' +
     '(elicitation), "approve" asks the user through a form inside this call and only their answer counts.',
   inputSchema: {
     taskId: z.string().max(200).optional().describe('The task; may be omitted when exactly one plan awaits approval'),
-    decision: z.enum(['approve', 'reject']).optional().describe('Default "approve"'),
+    decision: z
+      .enum(STEP_DECISIONS)
+      .optional()
+      .describe('Default "approve". With stepId: approve | reject a confirmation; retry | done | fail a step interrupted by a stop'),
     planHash: z.string().max(200).optional().describe('The planHash the user saw; a different current plan fails with PLAN_CHANGED'),
     stepId: z.string().max(200).optional().describe('Answer the confirmation of this step instead of the plan'),
     comment: z.string().max(10_000).optional().describe('Why, in the user’s words'),
   },
   outputSchema: {
     taskId: z.string().optional().describe('The task decided on'),
-    decision: z.enum(['approve', 'reject']).optional().describe('The decision recorded'),
+    decision: z.enum(STEP_DECISIONS).optional().describe('The decision recorded'),
     stepId: z.string().optional().describe('The step confirmed or refused'),
     via: z.enum(['form', 'tool']).optional().describe('"form": the user answered an approval form; "tool": this call decided'),
     phase: z.string().optional().describe('Task phase after the decision'),
@@ -46,7 +51,7 @@ export const approveTool = defineTool({
     if (args.stepId !== undefined) {
       // The engine refuses a model's approval (APPROVAL_NEEDS_HUMAN) while the user is asked through a form.
       const answer = {
-        approved: asked === 'approve',
+        decision: asked,
         actor: 'model' as const,
         via: 'approve tool',
         ...(args.comment ? { comment: args.comment } : {}),
@@ -66,7 +71,7 @@ export const approveTool = defineTool({
     }
     const { task, decision, via } = decided;
     const what = args.stepId !== undefined ? `step ${args.stepId}` : 'the plan';
-    const verb = decision === 'approve' ? 'approved' : 'rejected';
+    const verb = { approve: 'approved', reject: 'rejected', retry: 'retried', done: 'marked done', fail: 'failed' }[decision];
     const who = via === 'form' ? `The user ${verb}` : `${verb[0]?.toUpperCase()}${verb.slice(1)}`;
     const follow = decision === 'approve' ? ' Follow it with status { taskId, waitUntil: "change" }.' : '';
     return ok(

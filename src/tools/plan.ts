@@ -61,7 +61,7 @@ export const planTool = defineTool({
     const roots = await services.session.roots.get((timeout) =>
       extra.sendRequest({ method: 'roots/list' }, ListRootsResultSchema, { signal: extra.signal, timeout }),
     );
-    const context = engine.taskContext(args.context, roots);
+    const context = engine.taskContext(args.context, roots, services.session.canSample());
     if (args.steps) return planned(await engine.planWithSteps(args.request, context, args.steps));
     if (!services.session.canSample()) {
       const prompt = await engine.planningPrompt(args.request, context);

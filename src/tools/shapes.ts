@@ -24,6 +24,17 @@ export const stepDraftShape = z
     tier: z.string().max(100).optional().describe('read | write | execute | destructive | external'),
     estimated_tokens: z.number().optional().describe('Estimated LLM tokens the step costs'),
     input: z.record(z.string(), z.unknown()).optional().describe('Action input; action fields may also be written flat on the step'),
+    effects: z
+      .string()
+      .max(40)
+      .optional()
+      .describe("none | idempotent | side-effecting: whether the step may be re-run by itself after a crash; default the action's"),
+    retry: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe(
+        '{ attempts, backoffSeconds?, maxBackoffSeconds?, exitCodes? }: try the step again after a retryable failure (a timeout, a failed command; exitCodes limits which exit codes count)',
+      ),
   })
   .describe('One step of a plan, written by a model');
 

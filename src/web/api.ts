@@ -4,7 +4,7 @@ import { readBody } from './body.js';
 import { capAudit, capListItem, capStep, capTask, WEB_CAPS } from './caps.js';
 import { WebError } from './errors.js';
 import type { EventStreams } from './events.js';
-import { PHASES, type Operator, type Phase } from './operator.js';
+import { PHASES, STEP_DECISIONS, type Operator, type Phase } from './operator.js';
 import { sendJson } from './respond.js';
 
 /** The filters of the task list page, beside single phases. */
@@ -22,7 +22,7 @@ const text = (max: number) => z.string().max(max).optional();
 const approveBody = z.object({ planHash: text(200), comment: text(10_000) });
 const rejectBody = z.object({ comment: text(10_000) });
 const cancelBody = z.object({ reason: text(10_000) });
-const stepBody = z.object({ decision: z.enum(['approve', 'reject']) });
+const stepBody = z.object({ decision: z.enum(STEP_DECISIONS) });
 
 export interface ApiContext {
   req: IncomingMessage;

@@ -1,6 +1,7 @@
 import type { Engine } from '../engine/engine.js';
 import { isTerminalPhase, PHASES, type Phase, type Task } from '../engine/model.js';
-import type { PhaseRow, StoredAuditRecord, TaskSummary } from '../engine/ports.js';
+import type { AttemptRow, PhaseRow, StoredAuditRecord, TaskSummary } from '../engine/ports.js';
+import { STEP_DECISIONS, type StepDecision } from '../engine/run/task-run.js';
 import type { TaskView } from '../engine/views/view.js';
 import { rejectPlan } from '../approval/plan-form.js';
 import { OrchestrateError } from '../errors.js';
@@ -11,7 +12,7 @@ import { OrchestrateError } from '../errors.js';
  */
 
 export type TaskListItem = TaskSummary;
-export { PHASES, type Phase, type PhaseRow, type TaskView };
+export { PHASES, STEP_DECISIONS, type Phase, type PhaseRow, type TaskView };
 export type StepView = TaskView['steps'][number];
 
 export interface TaskQuery {
@@ -32,6 +33,7 @@ export type AuditEntry = StoredAuditRecord;
 export interface TaskAudit {
   taskId: string;
   phases: PhaseRow[];
+  attempts: AttemptRow[];
   entries: AuditEntry[];
 }
 
@@ -50,7 +52,7 @@ export interface Operator {
   reject(taskId: string, comment?: string): Promise<Decided>;
   /** Rejects with INVALID_TRANSITION when the task has already ended. */
   cancel(taskId: string, reason?: string): Promise<Decided>;
-  answerStep(taskId: string, stepId: string, decision: 'approve' | 'reject'): Promise<Decided>;
+  answerStep(taskId: string, stepId: string, decision: StepDecision): Promise<Decided>;
   /** Calls `listener` with the task's id whenever anything about a task changes; returns the unsubscribe. */
   onChange(listener: (taskId: string) => void): () => void;
 }
@@ -77,8 +79,8 @@ export function engineOperator(engine: Engine): Operator {
       return mask(view);
     },
     async audit(taskId) {
-      const { phases, entries } = await engine.audit(taskId);
-      return mask({ taskId, phases, entries });
+      const { phases, attempts, entries } = await engine.audit(taskId);
+      return mask({ taskId, phases, attempts, entries });
     },
     async approve(taskId, { planHash, comment: text }) {
       return decided(await engine.approve(taskId, { ...(planHash ? { planHash } : {}), ...PERSON, ...comment(text) }));
@@ -96,7 +98,7 @@ export function engineOperator(engine: Engine): Operator {
       return decided(await engine.cancel(taskId, { reason: withWhy('cancelled', reason), ...PERSON }));
     },
     async answerStep(taskId, stepId, decision) {
-      return decided(await engine.answerStep(taskId, stepId, { approved: decision === 'approve', ...PERSON }));
+      return decided(await engine.answerStep(taskId, stepId, { decision, ...PERSON }));
     },
     onChange(listener) {
       const onTask = (task: Task): void => listener(task.id);

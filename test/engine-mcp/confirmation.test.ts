@@ -105,13 +105,25 @@ describe('per-step confirmation', () => {
       { description: 'Deploy', action: 'shell', command: 'echo deployed', tier: 'external', depends_on: [1] },
     ]);
     await until(h, planned.taskId, (t) => step(t, 's3').state === 'awaiting_confirmation');
-    const seen = (id: string) => events.steps.filter((e) => e.taskId === planned.taskId && e.stepId === id).map((e) => e.run.state);
+    // States in the order entered (a running step is written again when it records its processes).
+    const seen = (id: string) =>
+      events.steps
+        .filter((e) => e.taskId === planned.taskId && e.stepId === id)
+        .map((e) => e.run.state)
+        .filter((state, i, all) => i === 0 || all[i - 1] !== state);
     expect(seen('s1')).toEqual(['running', 'completed']);
     expect(seen('s2')).toEqual(['running', 'completed']);
     await h.ok('approve', { taskId: planned.taskId, stepId: 's3' });
     const task = await finished(h, planned.taskId);
     expect(task.phase).toBe('completed');
     expect(seen('s3')).toEqual(['awaiting_confirmation', 'pending', 'running', 'completed']);
+    // The audit says who let s1 through without asking: the policy.
+    const { entries } = await h.app.engine.audit(planned.taskId);
+    const confirmed = entries.filter((e) => e.kind === 'step_confirmed').map((e) => [e.stepId, e.actor]);
+    expect(confirmed).toEqual([
+      ['s1', 'policy'],
+      ['s3', 'model'],
+    ]);
   });
 
   it('refuses malformed or misdirected step answers with INVALID_ARGUMENT, STEP_NOT_FOUND and INVALID_TRANSITION', async () => {

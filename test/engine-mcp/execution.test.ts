@@ -16,6 +16,7 @@ import {
   step,
   stubbornPlugin,
   throwingPlugin,
+  until,
   userText,
 } from './support.js';
 
@@ -376,7 +377,7 @@ describe('LLM-backed actions', () => {
 });
 
 describe('a client that goes away', () => {
-  it('fails an in-flight research step as unreachable, then waits for a host replan instead of sampling', async () => {
+  it('keeps a research step whose client vanished mid-request waiting for a client that samples, then runs it there', async () => {
     const asked: string[] = [];
     const llm = routedLlm(
       {},
@@ -393,11 +394,17 @@ describe('a client that goes away', () => {
     await sampler.callTool({ name: 'approve', arguments: { taskId: planned.taskId } });
     await expect.poll(() => asked.length).toBe(1);
     await sampler.close();
+    const waiting = await until(h, planned.taskId, (t) => (t.awaiting ?? []).some((a) => a.kind === 'client'));
+    expect(waiting.phase).toBe('executing');
+    expect(step(waiting, 's1').state).toBe('running');
+    expect(waiting.awaiting?.find((a) => a.kind === 'client')).toMatchObject({ stepId: 's1', needs: 'sampling' });
+    // A client that samples connects: the step asks it and completes, never failing on the way.
+    const answering = routedLlm({}, { research: () => 'Yes: the answer from the second client.' });
+    await h.connectClient(answering);
     const task = await finished(h, planned.taskId);
-    expect(task.phase).toBe('failed');
-    expect(step(task, 's1').error).toMatch(/^LLM research failed: The client can no longer be reached: .*Connection closed/);
-    // The approving session is gone, so the repair went to the host path (and timed out), not to sampling.
-    expect(kinds(llm)).toEqual(['research']);
+    expect(task.phase).toBe('completed');
+    expect(step(task, 's1').summary).toContain('the answer from the second client');
+    expect(kinds(answering)).toEqual(['research']);
     expect(task.replanAttempts).toBe(0);
   });
 });

@@ -1,26 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import {
-  DECLINE,
-  auditRows,
-  deadPid,
-  finished,
-  isAlive,
-  phaseRows,
-  plan,
-  routedLlm,
-  start,
-  states,
-  status,
-  step,
-  stubbornPlugin,
-  taskRows,
-  until,
-  writeDb,
-} from './support.js';
+import { DECLINE, auditRows, finished, phaseRows, plan, routedLlm, start, states, status, step } from './support.js';
 
 const open: Harness[] = [];
 let dir: string | undefined;
@@ -43,9 +26,6 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
-
-const INTERRUPTED_BY_STOP =
-  'Interrupted: the server stopped while this step was running; not re-run automatically because it may have had side effects.';
 
 describe('restart', () => {
   it('shows a finished task exactly as it was, with every step outcome, after a restart', async () => {
@@ -96,85 +76,5 @@ describe('restart', () => {
     expect(task.phase).toBe('completed');
     expect(step(task, 's1').outputs?.stdout).toBe('approved after restart\n');
     expect(phaseRows(second.db, planned.taskId)).toEqual(['planning', 'awaiting_approval', 'executing', 'reconciling', 'completed']);
-  });
-
-  it('fails the in-flight step as interrupted and skips the rest when the server shuts down mid-step', async () => {
-    const first = await boot();
-    const pidfile = join(first.dir, 'nap.pid');
-    const planned = await start(first, 'long nap', [
-      { description: 'Nap', action: 'shell', command: `echo $$ > ${pidfile}; exec sleep 3600` },
-      { description: 'Wake up', action: 'plan', output: 'awake', depends_on: [0] },
-    ]);
-    await until(first, planned.taskId, (t) => step(t, 's1').state === 'running');
-    await expect.poll(() => existsSync(pidfile) && readFileSync(pidfile, 'utf8').trim() !== '').toBe(true);
-    const pid = Number(readFileSync(pidfile, 'utf8').trim());
-    await shutDown(first);
-    await expect.poll(() => isAlive(pid), { timeout: 5_000 }).toBe(false);
-
-    const second = await boot();
-    const task = await status(second, planned.taskId);
-    expect(task.phase).toBe('failed');
-    expect(step(task, 's1')).toMatchObject({
-      state: 'failed',
-      error:
-        'Interrupted: the server shut down while this step was running; not re-run automatically because it may have had side effects.',
-    });
-    expect(step(task, 's2')).toMatchObject({ state: 'skipped', reason: 'the server stopped before this step ran' });
-    expect(phaseRows(second.db, planned.taskId)).toEqual(['planning', 'awaiting_approval', 'executing', 'reconciling', 'failed']);
-  });
-});
-
-describe('recovery of tasks whose executing process died', () => {
-  it('leaves a live owner alone, then settles the task once its owner is a dead process', async () => {
-    const owner = await boot();
-    const pidfile = join(owner.dir, 'sleep.pid');
-    const planned = await start(owner, 'crash mid-step', [
-      { description: 'Sleep an hour', action: 'shell', command: `echo $$ > ${pidfile}; exec sleep 3600` },
-      { description: 'Then report', action: 'plan', output: 'report', depends_on: [0] },
-      { description: 'Then notify', action: 'notify', message: 'done', depends_on: [1] },
-    ]);
-    await until(owner, planned.taskId, (t) => step(t, 's1').state === 'running');
-
-    // A second process on the same file: the owner is alive and beating, so nothing is taken over.
-    const bystander = await boot();
-    const untouched = await status(bystander, planned.taskId);
-    expect(untouched.phase).toBe('executing');
-    expect(states(untouched)).toEqual({ s1: 'running', s2: 'pending', s3: 'pending' });
-
-    // The owner "dies": its row now names a process that no longer exists on this host.
-    expect(writeDb(owner.db, 'UPDATE tasks SET owner = ? WHERE id = ?', `${hostname()}:${deadPid()}:crashed`, planned.taskId)).toBe(1);
-    const survivor = await boot();
-    const task = await status(survivor, planned.taskId);
-    expect(task.phase).toBe('failed');
-    expect(step(task, 's1')).toMatchObject({ state: 'failed', error: INTERRUPTED_BY_STOP });
-    expect(step(task, 's2')).toMatchObject({ state: 'skipped', reason: 'the server stopped before this step ran' });
-    expect(step(task, 's3')).toMatchObject({ state: 'skipped', reason: 'the server stopped before this step ran' });
-    expect(task.completedAt).toEqual(expect.any(String));
-    expect(task.summaryText.split('\n')[0]).toBe('Failed: "crash mid-step" — 0/3 succeeded, 1 failed, 2 skipped');
-    expect(phaseRows(survivor.db, planned.taskId)).toEqual(['planning', 'awaiting_approval', 'executing', 'reconciling', 'failed']);
-    expect(taskRows(survivor.db)).toEqual([expect.objectContaining({ id: planned.taskId, phase: 'failed', owner: null })]);
-  });
-
-  it.each([
-    { what: 'silent for over 30 s on another host', ownerId: 'elsewhere:4242:gone', beat: '2000-01-01T00:00:00.000Z', recovered: true },
-    { what: 'beating recently on another host', ownerId: 'elsewhere:4242:busy', beat: 'now', recovered: false },
-  ])('recovers a task whose owner is $what: $recovered', async ({ ownerId, beat, recovered }) => {
-    const stubborn = stubbornPlugin();
-    const owner = await boot({ plugins: [stubborn.plugin] });
-    const planned = await start(owner, 'remote owner', [{ description: 'Hang', action: 'stubborn' }]);
-    await until(owner, planned.taskId, (t) => step(t, 's1').state === 'running');
-    const at = beat === 'now' ? new Date().toISOString() : beat;
-    expect(writeDb(owner.db, 'UPDATE tasks SET owner = ?, heartbeat_at = ? WHERE id = ?', ownerId, at, planned.taskId)).toBe(1);
-
-    const other = await boot({ plugins: [stubborn.plugin] });
-    const task = await status(other, planned.taskId);
-    if (recovered) {
-      expect(task.phase).toBe('failed');
-      expect(step(task, 's1')).toMatchObject({ state: 'failed', error: INTERRUPTED_BY_STOP });
-    } else {
-      expect(task.phase).toBe('executing');
-      expect(step(task, 's1').state).toBe('running');
-    }
-    stubborn.release();
   });
 });

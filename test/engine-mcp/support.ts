@@ -27,6 +27,9 @@ export interface StepViewT {
   summary?: string;
   error?: string;
   reason?: string;
+  attempt?: number;
+  attempts?: number;
+  retryAt?: string;
   outputs?: { stdout: string; stderr: string; exitCode: number | null; data: unknown; artifacts: string[]; truncated: boolean };
 }
 

@@ -23,6 +23,8 @@ function info(name: string): ActionInfo {
       required: [field],
     },
     planner: builtinPlanner(name),
+    effects: 'idempotent',
+    effectsMayLower: false,
   };
 }
 

@@ -15,7 +15,16 @@ interface TestAction {
 function action(name: string, tier: Tier, fields: string[], required: string[], fromDescription?: string): TestAction {
   const properties = Object.fromEntries(fields.map((field) => [field, { type: 'string', description: `the ${field}` }]));
   const inputSchema = { type: 'object', properties, required, additionalProperties: false };
-  const info: ActionInfo = { name, description: `Runs ${name}.`, tier, inputSchema, planner: builtinPlanner(name) };
+  const effects = builtinPlugins().find((plugin) => plugin.name === name)?.effects ?? 'side-effecting';
+  const info: ActionInfo = {
+    name,
+    description: `Runs ${name}.`,
+    tier,
+    inputSchema,
+    planner: builtinPlanner(name),
+    effects,
+    effectsMayLower: false,
+  };
   if (fromDescription) info.fromDescription = fromDescription;
   return { info, fields, required };
 }

@@ -70,7 +70,9 @@ export function testConfig(db: string, overrides: Partial<Config> = {}): Config 
 /** A real server (engine, SQLite file, plugins) and a real MCP client over an in-memory transport. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'orchestrate-test-'));
-  const db = options.db ?? join(dir, 'state.db');
+  // The database lives outside the workdir, so steps that list what changed in it never see it.
+  const dbDir = options.db ? undefined : mkdtempSync(join(tmpdir(), 'orchestrate-db-'));
+  const db = options.db ?? join(dbDir as string, 'state.db');
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const config = testConfig(db, options.config);
   const app = createApp(config, { logger, ...(options.plugins ? { plugins: options.plugins } : {}), workdir: options.workdir ?? dir });
@@ -133,7 +135,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       for (const c of clients) await c.close().catch(() => {});
       // No drain: a test that leaves work running wants it settled now.
       await app.close({ drainMs: 0 });
+      // A test that hands in its own database reuses this folder after a restart, and removes it itself.
       if (!options.db) rmSync(dir, { recursive: true, force: true });
+      if (dbDir) rmSync(dbDir, { recursive: true, force: true });
     },
   };
 }

@@ -63,7 +63,10 @@ describe('the server keys of plugins.<name>', () => {
   });
 
   it('refuse bad values with CONFIG_INVALID naming the field', () => {
-    expect(() => appWith({ strict: { retry: { attempts: 2 } } })).toThrow(/plugins\.strict\.retry: is reserved by the server/);
+    expect(() => appWith({ strict: { retry: { attempts: 0 } } })).toThrow(/plugins\.strict\.retry\.attempts: /);
+    expect(() => appWith({ strict: { retry: { attempts: 2, backoffSeconds: 'soon' } } })).toThrow(
+      /plugins\.strict\.retry\.backoffSeconds: /,
+    );
     expect(() => appWith({ strict: { limits: { memoryMb: 'lots' } } })).toThrow(/plugins\.strict\.limits\.memoryMb: /);
     expect(() => appWith({ strict: { limits: { cpus: 2 } } })).toThrow(/plugins\.strict\.limits: Unrecognized key: "cpus"/);
     expect(() => appWith({ strict: { timeoutSeconds: -1 } })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));

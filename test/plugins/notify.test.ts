@@ -125,6 +125,29 @@ describe('notify via a webhook', () => {
     expect(hook.requests.map((r) => (r.body as { message: string }).message)).toEqual(['deploy done', 'deploy done']);
   });
 
+  it('sends one Idempotency-Key per task and step: the same on every try and every attempt of the step, another for another step', async () => {
+    hook = await hookServer((n, res) => res.writeHead(n <= 2 ? 503 : 200).end());
+    h = await startHarness({
+      config: notifyOptions({ channels: { ops: { type: 'webhook', url: hook.url, retries: 1, retryDelayMs: 1 } } }),
+    });
+    const retried = { retry: { attempts: 2, backoffSeconds: 0.01, maxBackoffSeconds: 0.01 } };
+    const planned = await start(h, 'report', [
+      tell('first', { channel: 'ops', ...retried }),
+      tell('second', { channel: 'ops', depends_on: [0] }),
+    ]);
+    const task = await finished(h, planned.taskId);
+
+    expect(task.phase).toBe('completed');
+    // s1: attempt 1 tried twice (503, 503), attempt 2 delivered; s2 delivered at once.
+    expect(step(task, 's1').attempt).toBe(2);
+    expect(hook.requests.map((r) => (r.body as { stepId: string }).stepId)).toEqual(['s1', 's1', 's1', 's2']);
+    const keys = hook.requests.map((r) => r.headers['idempotency-key']);
+    expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(keys.slice(0, 3)).toEqual([keys[0], keys[0], keys[0]]);
+    expect(keys[3]).toMatch(/^[0-9a-f]{32}$/);
+    expect(keys[3]).not.toBe(keys[0]);
+  });
+
   it('fails the step with "Notify delivery failed" once a silent endpoint has timed out on every attempt', async () => {
     hook = await hookServer(() => {});
     h = await startHarness({
@@ -310,6 +333,8 @@ describe('notify with no channel that can deliver', () => {
       progress() {},
       budget: { remaining: () => ({}), spend: async () => {} },
       agents: { list: () => [], delegate: () => Promise.reject(new Error('no agents in this test')) },
+      attempt: 1,
+      idempotencyKey: 't-1:s1',
     };
   }
 

@@ -95,8 +95,8 @@ describe('background sampling over HTTP', () => {
     expect(other.logs.some((l) => (l.data as { event?: string; stepId?: string }).event === 'step_completed')).toBe(true);
   });
 
-  it('fails sampling with SAMPLING_UNAVAILABLE once the approving session has closed and no other client can sample', async () => {
-    server = await startTestHttp();
+  it('waits, visibly, for a client that samples once the approving session has closed, then fails with SAMPLING_UNAVAILABLE after resume.clientWaitSeconds', async () => {
+    server = await startTestHttp({ clientWaitTimeoutMs: 1500 });
     const approver = await server.connect('streamable', routedLlm({}));
     const bystander = await server.connect('sse');
     const go = join(server.dir, 'go');
@@ -110,6 +110,12 @@ describe('background sampling over HTTP', () => {
     await approver.ok('approve', { taskId: planned.taskId });
     await approver.leave();
     writeFileSync(go, '');
+    await expect
+      .poll(async () => {
+        const { task } = await bystander.ok('status', { taskId: planned.taskId });
+        return (task.awaiting ?? []).map((a: { kind: string; needs?: string }) => `${a.kind}:${a.needs}`);
+      })
+      .toEqual(['client:sampling']);
     const { task } = await bystander.ok('status', { taskId: planned.taskId, waitUntil: 'terminal', timeoutSeconds: 30 });
     expect(task.steps[1].state).toBe('failed');
     expect(task.steps[1].error).toMatch(/LLM research failed: .*SAMPLING_UNAVAILABLE/);

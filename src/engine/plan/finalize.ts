@@ -16,5 +16,7 @@ export function finalizeDrafts(drafts: PlannedDraft[], nextId: () => string): St
     commands: draft.commands,
     // Why the commands set the tier, when they did (the plan text shows it).
     tierReasons: draft.required.tier === draft.tier ? draft.required.reasons : [],
+    ...(draft.effects ? { effects: draft.effects } : {}),
+    ...(draft.retry ? { retry: draft.retry } : {}),
   }));
 }

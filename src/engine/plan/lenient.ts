@@ -7,6 +7,7 @@ import { OrchestrateError, type ErrorCode } from '../../errors.js';
 import type { ActionCatalogue, ActionInfo } from '../catalogue.js';
 import type { Tier } from '../model.js';
 import { parseLlmSteps, type RawDraft } from './parse.js';
+import { repeatFields } from './repeat.js';
 import { readTier } from './tier-names.js';
 import type { PlanOptions, PlannedDraft } from './types.js';
 
@@ -39,6 +40,8 @@ async function planStep(raw: RawDraft, step: number, catalogue: ActionCatalogue)
   if (!info) throw unknownActionError(catalogue, step, description, action);
   const field = untyped?.planner.untypedStepField;
   const input = field !== undefined ? { [field]: description } : gatherInput(info, description, looseFields(info, raw.fields), raw.input);
+  // A sampled plan's effects or retry that cannot be read (or claims a step is safer than its action) is left out.
+  const repeat = repeatFields(raw.repeat ?? {}, info);
   return {
     description,
     action,
@@ -46,6 +49,7 @@ async function planStep(raw: RawDraft, step: number, catalogue: ActionCatalogue)
     tier: llmTier(raw.tier, info),
     ...(await checkedInput(catalogue, action, input, step, description)),
     estimatedTokens: raw.estimatedTokens,
+    ...('fields' in repeat ? repeat.fields : {}),
   };
 }
 

@@ -16,6 +16,8 @@ export interface RawDraft {
   estimatedTokens: number;
   /** The nested `input` object, as written. */
   input?: Record<string, unknown>;
+  /** `effects` and `retry` as written (see repeat.ts). */
+  repeat?: Record<string, unknown>;
   /** Action fields written flat on the step, as written. */
   fields: Record<string, unknown>;
 }
@@ -29,6 +31,8 @@ export const STEP_KEYS: ReadonlySet<string> = new Set([
   'depends_on',
   'estimated_tokens',
   'input',
+  'effects',
+  'retry',
 ]);
 
 export function parseLlmSteps(text: string): RawDraft[] {
@@ -63,6 +67,7 @@ function parseStep(element: unknown, step: number): RawDraft {
     tier: tierText(element['tier']),
     dependsOn: dependsOn(element['depends_on'], step),
     estimatedTokens: estimatedTokens(element['estimated_tokens']),
+    ...(element['effects'] != null || element['retry'] != null ? { repeat: { effects: element['effects'], retry: element['retry'] } } : {}),
     fields: {},
   };
   const input = element['input'];

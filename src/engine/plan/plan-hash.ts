@@ -5,7 +5,16 @@ import type { Step } from '../model.js';
 export function computePlanHash(request: string, steps: readonly Step[], workdir?: string): string {
   const canonical = JSON.stringify([
     request,
-    steps.map((s) => [s.id, s.action, s.description, s.dependsOn, s.tier, sortKeys(s.input)]),
+    // What repeating a step does is approved too; plans that say nothing about it hash as before.
+    steps.map((s) => [
+      s.id,
+      s.action,
+      s.description,
+      s.dependsOn,
+      s.tier,
+      sortKeys(s.input),
+      ...(s.effects !== undefined || s.retry !== undefined ? [s.effects ?? null, sortKeys(s.retry ?? null)] : []),
+    ]),
     // Where the commands run is part of what is approved; tasks planned before that hash without it.
     ...(workdir === undefined ? [] : [workdir]),
   ]);

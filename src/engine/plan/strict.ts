@@ -7,6 +7,7 @@ import type { ActionCatalogue } from '../catalogue.js';
 import { TIERS, type Tier } from '../model.js';
 import { checkedInput, gatherInput, stepError, unknownActionError } from './lenient.js';
 import { STEP_KEYS } from './parse.js';
+import { repeatFields } from './repeat.js';
 import { readTier, tierSpellingHint } from './tier-names.js';
 import type { PlannedDraft } from './types.js';
 
@@ -39,7 +40,17 @@ async function validateDraft(draft: unknown, index: number, count: number, catal
   const tier = hostTier(draft['tier'], info.tier, fail);
   const estimatedTokens = tokens(draft['estimated_tokens'], fail);
   const input = gatherInput(info, description, flatFields(draft), nestedInput(draft['input'], fail));
-  return { description, action, dependsOn, tier, ...(await checkedInput(catalogue, action, input, step, description)), estimatedTokens };
+  const repeat = repeatFields(draft, info);
+  if ('problem' in repeat) throw fail(repeat.problem.slice(0, repeat.problem.indexOf(':')), repeat.problem);
+  return {
+    description,
+    action,
+    dependsOn,
+    tier,
+    ...(await checkedInput(catalogue, action, input, step, description)),
+    estimatedTokens,
+    ...repeat.fields,
+  };
 }
 
 function actionName(value: unknown, fail: Fail): string {

@@ -1,5 +1,5 @@
 import type { RequiredTier } from '../catalogue.js';
-import type { Tier } from '../model.js';
+import type { Effects, RetryPolicy, Tier } from '../model.js';
 
 /** A validated step before it gets an id; `dependsOn` holds 0-based indices into the draft list. */
 export interface PlannedDraft {
@@ -13,6 +13,10 @@ export interface PlannedDraft {
   commands: string[];
   /** The lowest tier its commands allow, and why when above the action's own. */
   required: RequiredTier;
+  /** What repeating it does, when the plan says (else the action's own class). */
+  effects?: Effects;
+  /** How it is tried again after a retryable failure, when the plan says. */
+  retry?: RetryPolicy;
 }
 
 /** What the planner is told about the sandbox; enforcement lives in the plugins. */

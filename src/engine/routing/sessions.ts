@@ -10,11 +10,38 @@ export type ChannelNeed = 'log' | 'sample' | 'elicit';
  */
 export class SessionRegistry {
   readonly #sessions = new Map<string, { channel: ClientChannel; seq: number }>();
+  readonly #watchers = new Set<() => void>();
   // A counter, not a clock: only the order of activity matters, and two touches never tie.
   #seq = 0;
 
   attach(channel: ClientChannel): void {
     this.#sessions.set(channel.id, { channel, seq: (this.#seq += 1) });
+    for (const watcher of [...this.#watchers]) watcher();
+  }
+
+  /**
+   * Resolves once a session that can take `need` is open (at once when one is), checking again
+   * whenever a session attaches or is active; rejects when `signal` aborts.
+   */
+  until(need: ChannelNeed, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (signal.aborted) {
+          stop();
+          reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        } else if (this.mostRecent(need) !== undefined) {
+          stop();
+          resolve();
+        }
+      };
+      const stop = (): void => {
+        this.#watchers.delete(check);
+        signal.removeEventListener('abort', check);
+      };
+      this.#watchers.add(check);
+      signal.addEventListener('abort', check, { once: true });
+      check();
+    });
   }
 
   detach(channel: ClientChannel): void {
@@ -24,7 +51,10 @@ export class SessionRegistry {
   /** The client of this session just did something (sent a request, opened a stream). */
   touch(channelId: string): void {
     const entry = this.#sessions.get(channelId);
-    if (entry) entry.seq = this.#seq += 1;
+    if (!entry) return;
+    entry.seq = this.#seq += 1;
+    // A session may become reachable from background work (an HTTP client opens its stream).
+    for (const watcher of [...this.#watchers]) watcher();
   }
 
   get size(): number {

@@ -22,11 +22,20 @@ export class TaskChannel implements ClientChannel {
   readonly #sessions: SessionRegistry;
   readonly #ownerSamples: boolean;
 
-  constructor(owner: ClientChannel, sessions: SessionRegistry) {
+  /** `samples`: the task expects an LLM even when its owner cannot sample (it was planned by a client that does). */
+  constructor(owner: ClientChannel, sessions: SessionRegistry, options: { samples?: boolean } = {}) {
     this.id = owner.id;
     this.#owner = owner;
     this.#sessions = sessions;
-    this.#ownerSamples = owner.canSample();
+    this.#ownerSamples = owner.canSample() || options.samples === true;
+  }
+
+  mustWaitToSample(): boolean {
+    return this.#ownerSamples && !this.#owner.isOpen() && this.route('sample') === undefined;
+  }
+
+  untilSampler(signal: AbortSignal): Promise<void> {
+    return this.#sessions.until('sample', signal);
   }
 
   /** The session a request of this kind goes to now, if any. */

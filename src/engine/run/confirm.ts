@@ -37,7 +37,12 @@ export async function confirmStep(run: TaskRun, step: Step): Promise<boolean> {
     resolve(answer) {
       // The point of the form: while the human is asked, the calling model cannot approve in their
       // place. Refusing is always safe, so a model's refusal still ends the wait (and the form).
-      if (answer.approved && via === 'form' && answer.actor === 'model') {
+      if (answer.decision === 'retry' || answer.decision === 'done' || answer.decision === 'fail') {
+        throw new OrchestrateError('INVALID_ARGUMENT', `Step ${step.id} waits for a confirmation: answer approve or reject.`, {
+          details: { taskId: task.id, stepId: step.id, field: 'decision' },
+        });
+      }
+      if (answer.decision === 'approve' && via === 'form' && answer.actor === 'model') {
         throw new OrchestrateError(
           'APPROVAL_NEEDS_HUMAN',
           `Step ${step.id} is being confirmed by the user through a form in their client; approve cannot confirm it.`,
@@ -47,7 +52,7 @@ export async function confirmStep(run: TaskRun, step: Step): Promise<boolean> {
           },
         );
       }
-      settle(answer.approved ? { kind: 'approved', answer } : { kind: 'denied', reason: 'confirmation denied', answer });
+      settle(answer.decision === 'approve' ? { kind: 'approved', answer } : { kind: 'denied', reason: 'confirmation denied', answer });
     },
   });
   await run.setStep(step.id, { ...run.run(step.id), state: 'awaiting_confirmation', nonce: randomUUID(), confirmVia: via });
@@ -111,13 +116,13 @@ async function formEnded(
   settle: (ending: Ending) => void,
   handover: () => void,
 ): Promise<void> {
-  const human: StepAnswer = { approved: true, actor: 'human', via: 'confirmation form' };
+  const human: StepAnswer = { decision: 'approve', actor: 'human', via: 'confirmation form' };
   switch (outcome.kind) {
     case 'approved':
       settle({ kind: 'approved', answer: human });
       return;
     case 'denied':
-      settle({ kind: 'denied', reason: outcome.reason, answer: { ...human, approved: false, comment: outcome.reason } });
+      settle({ kind: 'denied', reason: outcome.reason, answer: { ...human, decision: 'reject', comment: outcome.reason } });
       return;
     case 'timeout':
       settle({

@@ -19,6 +19,10 @@ export interface EngineSettings {
   confirmationTimeoutsMs: Readonly<Record<Tier, number>>;
   /** How long a failed task waits for a host-written corrective plan. */
   hostReplanTimeoutMs: number;
+  /** How long a step interrupted by a stop waits for a person to say retry, done or fail. */
+  interruptedDecisionTimeoutMs: number;
+  /** How long work that needs a client that samples waits for one to connect. */
+  clientWaitTimeoutMs: number;
   samplingMaxTokens: number;
   /** Binaries argv commands may run (shown to planners); undefined when any may. */
   allowlist?: readonly string[];

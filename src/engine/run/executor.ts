@@ -1,27 +1,42 @@
-import { stopForBudget } from '../governance/budget-stop.js';
-import { allSucceeded, isTerminalStepState, type StepRun } from '../model.js';
+import { allSucceeded, isTerminalStepState, tierNeedsConfirmation, type StepRun } from '../model.js';
 import { confirmStep, needsConfirmation } from './confirm.js';
 import type { StepFailure } from './deps.js';
-import { tryReplan } from './replan.js';
-import { runStep } from './step-runner.js';
+import { awaitDecision } from './interrupted.js';
+import { tryReplan, waitForHostReplan } from './replan.js';
+import { interruptedSteps } from './resume.js';
+import { runWithRetries } from './retry.js';
 import type { TaskRun } from './task-run.js';
 
 /**
- * Runs an approved task to its end in waves: each wave is every step that is ready; steps that
- * need a human are asked one by one, then the wave runs at most `maxParallel` at a time, each step
- * holding one of the process's slots while it runs. Each action failure of a wave gets one replan
- * attempt while the task has replans left.
+ * Runs an approved (or resumed) task to its end in waves: each wave is every step that is ready;
+ * steps that need a human are asked one by one, then the wave runs at most `maxParallel` at a time,
+ * each step holding one of the process's slots while it runs and trying again after a retryable
+ * failure as its policy allows. Steps interrupted by a stop wait for a person's word meanwhile.
+ * Each action failure gets one replan attempt while the task has replans left.
  */
 export async function executeTask(run: TaskRun): Promise<void> {
   if (run.signal.aborted) return;
+  // A task resumed while it waited for corrective steps waits for what is left of its deadline.
+  if (run.task.phase === 'awaiting_replan') await waitForHostReplan(run, deadlineLeft(run));
+  const failures: StepFailure[] = [];
+  const decisions = new Set<Promise<void>>();
+  for (const stepId of interruptedSteps(run)) {
+    const decision: Promise<void> = awaitDecision(run, stepId)
+      .then((failure) => {
+        if (failure) failures.push(failure);
+      })
+      .finally(() => decisions.delete(decision));
+    decisions.add(decision);
+  }
   while (!run.signal.aborted) {
-    const wave = run.takeWave();
-    if (wave.length === 0) break;
-    const failures = await runWave(run, wave);
-    for (const failure of failures) {
+    for (const failure of failures.splice(0)) {
       if (run.signal.aborted) break;
       await tryReplan(run, failure);
     }
+    const wave = run.takeWave();
+    if (wave.length > 0) failures.push(...(await runWave(run, wave)));
+    else if (decisions.size > 0) await Promise.race(decisions);
+    else if (failures.length === 0) break;
   }
   await finish(run);
 }
@@ -34,23 +49,31 @@ async function runWave(run: TaskRun, wave: string[]): Promise<StepFailure[]> {
   for (const stepId of wave) {
     if (run.signal.aborted) break;
     const step = run.step(stepId);
-    if (!needsConfirmation(step, deps.settings) || (await confirmStep(run, step))) runnable.push(stepId);
+    if (needsConfirmation(step, deps.settings)) {
+      if (await confirmStep(run, step)) runnable.push(stepId);
+      continue;
+    }
+    // A tier that asks, pre-approved by the server's policy: the audit says who let it through.
+    if (tierNeedsConfirmation(step.tier)) {
+      await run.commit({
+        audit: [
+          {
+            actor: 'policy',
+            kind: 'step_confirmed',
+            stepId,
+            tier: step.tier,
+            comment: `autoApproveTiers includes ${step.tier}`,
+            source: 'config',
+          },
+        ],
+      });
+    }
+    runnable.push(stepId);
   }
   const failures: StepFailure[] = [];
   await forEachLimited(runnable, deps.settings.maxParallel, async (stepId) => {
-    if (run.signal.aborted) return;
-    const release = await deps.slots.acquire(run.signal);
-    if (!release) return;
-    try {
-      const current = run.run(stepId);
-      if (current?.state !== 'pending') return;
-      if (await stopForBudget(run)) return;
-      if (!(await run.setStep(stepId, { ...current, state: 'running', startedAt: deps.writer.now() }))) return;
-      const failure = await runStep(run, run.step(stepId));
-      if (failure) failures.push(failure);
-    } finally {
-      release();
-    }
+    const failure = await runWithRetries(run, stepId);
+    if (failure) failures.push(failure);
   });
   return failures;
 }
@@ -65,7 +88,14 @@ async function finish(run: TaskRun): Promise<void> {
       leftovers.push([stepId, { ...state, state: 'skipped', reason: 'a dependency did not complete', finishedAt: at }]);
   }
   await run.commit({ steps: leftovers });
-  await run.commit({ phases: ['reconciling', allSucceeded(run.task) ? 'completed' : 'failed'] });
+  const end = allSucceeded(run.task) ? 'completed' : 'failed';
+  // A task resumed after a stop while it reconciled is reconciling already.
+  await run.commit({ phases: run.task.phase === 'reconciling' ? [end] : ['reconciling', end] });
+}
+
+function deadlineLeft(run: TaskRun): number {
+  const deadline = run.task.replanRequest ? Date.parse(run.task.replanRequest.deadline) : Number.NaN;
+  return Number.isNaN(deadline) ? 0 : deadline - run.deps.clock.now().getTime();
 }
 
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -1,6 +1,4 @@
 import { hostname } from 'node:os';
-import { isTerminalStepState, type StepRun } from '../model.js';
-import type { TaskRun } from './task-run.js';
 
 /** A process that has not beaten its heart for this long is taken for dead. */
 const STALE_AFTER_MS = 30_000;
@@ -28,35 +26,4 @@ function processAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/**
- * Ends a task whose execution was cut short. Steps that were in flight fail as interrupted and
- * are never re-run (they may have had side effects); steps that had not started are skipped.
- */
-export async function interruptTask(run: TaskRun, why: string): Promise<void> {
-  const at = run.deps.writer.now();
-  const changes: Array<readonly [string, StepRun]> = [];
-  for (const [stepId, state] of run.task.runs) {
-    if (isTerminalStepState(state.state)) continue;
-    changes.push(
-      state.state === 'pending'
-        ? [stepId, { ...state, state: 'skipped', reason: 'the server stopped before this step ran', finishedAt: at }]
-        : [
-            stepId,
-            {
-              ...state,
-              state: 'failed',
-              error: `Interrupted: ${why}; not re-run automatically because it may have had side effects.`,
-              finishedAt: at,
-            },
-          ],
-    );
-  }
-  await run.commit({
-    steps: changes,
-    meta: { replanRequest: null },
-    phases: ['reconciling', 'failed'],
-    audit: [{ actor: 'system', kind: 'resume_decision', comment: `interrupted: ${why}` }],
-  });
 }

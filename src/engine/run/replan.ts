@@ -66,13 +66,9 @@ async function replanBySampling(run: TaskRun, prompt: PlannerPrompt): Promise<St
   }
 }
 
-/**
- * Waits for `plan { taskId, steps }` from the calling model, until the deadline or a cancel. The
- * answer is applied before the `plan` call that delivered it returns, so that call already reports
- * the task as it continues.
- */
+/** Asks the calling model for corrective steps (its client cannot sample) and waits for them. */
 async function replanByHost(run: TaskRun, failure: StepFailure, prompt: string): Promise<void> {
-  const { deps, task, channel, signal } = run;
+  const { deps, task, channel } = run;
   const timeoutMs = deps.settings.hostReplanTimeoutMs;
   const replanRequest = {
     failedStepId: failure.stepId,
@@ -89,6 +85,17 @@ async function replanByHost(run: TaskRun, failure: StepFailure, prompt: string):
     error: failure.error,
     hint: 'Call plan with taskId and corrective steps; status shows the repair prompt.',
   });
+  await waitForHostReplan(run, timeoutMs);
+}
+
+/**
+ * Waits in `awaiting_replan` for `plan { taskId, steps }` from the calling model, until the
+ * deadline or a cancel (a resumed task waits for what is left of its deadline). The answer is
+ * applied before the `plan` call that delivered it returns, so that call already reports the task
+ * as it continues.
+ */
+export async function waitForHostReplan(run: TaskRun, timeoutMs: number): Promise<void> {
+  const { deps, signal } = run;
   const answer = await new Promise<HostReplan | undefined>((resolve) => {
     const settle = (value: HostReplan | undefined): void => {
       stopTimer();
@@ -97,7 +104,7 @@ async function replanByHost(run: TaskRun, failure: StepFailure, prompt: string):
       resolve(value);
     };
     const onAbort = (): void => settle(undefined);
-    const stopTimer = deps.clock.after(timeoutMs, () => settle(undefined));
+    const stopTimer = deps.clock.after(Math.max(0, timeoutMs), () => settle(undefined));
     signal.addEventListener('abort', onAbort, { once: true });
     const stopWaiting = run.awaitReplan({ resolve: settle });
   });

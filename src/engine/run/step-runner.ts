@@ -4,6 +4,7 @@ import type { StepResult } from '../ports.js';
 import { formatDuration } from '../views/text.js';
 import { untilAborted } from './abort.js';
 import type { StepFailure } from './deps.js';
+import { isRetryable } from './retryable.js';
 import { stepContext } from './step-context.js';
 import type { TaskRun } from './task-run.js';
 import type { AuditDraft } from './writer.js';
@@ -13,8 +14,12 @@ const AUDIT_CAP = 4_096;
 
 class StepTimeout extends Error {}
 
-/** Runs one step's action; resolves to the failure when its action failed (not when cancelled). */
-export async function runStep(run: TaskRun, step: Step): Promise<StepFailure | undefined> {
+/** How one attempt ended: completed (stored), failed (not stored yet: it may be tried again) or cancelled. */
+export type AttemptOutcome =
+  { kind: 'completed' } | { kind: 'cancelled' } | { kind: 'failed'; error: string; outputs?: StepOutputs; retryable: boolean };
+
+/** Runs one attempt of a running step's action; a success is stored here, a failure is for the caller to decide. */
+export async function attemptStep(run: TaskRun, step: Step, attempt: number): Promise<AttemptOutcome> {
   const { deps, task, channel } = run;
   const stepAbort = new AbortController();
   const onTaskAbort = (): void => stepAbort.abort(run.signal.reason);
@@ -22,18 +27,16 @@ export async function runStep(run: TaskRun, step: Step): Promise<StepFailure | u
   const timeoutMs = deps.actions.timeoutMs(step.action) ?? deps.settings.stepTimeoutMs;
   const stopTimer = deps.clock.after(timeoutMs, () => stepAbort.abort(new StepTimeout()));
   const logger = deps.logger.child({ taskId: task.id, stepId: step.id, plugin: step.action });
-  channel.log('info', { event: 'step_started', taskId: task.id, stepId: step.id, description: step.description });
-  logger.info({ action: step.action, description: step.description }, 'step started');
+  channel.log('info', { event: 'step_started', taskId: task.id, stepId: step.id, description: step.description, attempt });
+  logger.info({ action: step.action, description: step.description, attempt }, 'step started');
 
   let result: StepResult | undefined;
   let error: unknown;
   try {
     const parsed = deps.actions.parseInput(step.action, step.input);
     if (!parsed.ok) throw new Error(`The step input no longer fits the ${step.action} action: ${parsed.problems.join('; ')}`);
-    result = await untilAborted(
-      deps.actions.run(step.action, parsed.input, stepContext(run, step, stepAbort.signal, logger)),
-      stepAbort.signal,
-    );
+    const context = stepContext(run, step, stepAbort.signal, logger, attempt);
+    result = await untilAborted(deps.actions.run(step.action, parsed.input, context), stepAbort.signal);
   } catch (caught) {
     error = caught;
   } finally {
@@ -45,31 +48,40 @@ export async function runStep(run: TaskRun, step: Step): Promise<StepFailure | u
   if (run.signal.aborted) {
     // cancel() already marked the step; this only covers a race with it.
     await run.setStep(step.id, { ...run.run(step.id), state: 'cancelled', finishedAt: deps.writer.now() });
-    return undefined;
+    return { kind: 'cancelled' };
   }
-  if (error instanceof StepTimeout) return fail(run, step, `Action "${step.action}" timed out after ${formatDuration(timeoutMs)}.`);
-  if (error !== undefined || result === undefined) return fail(run, step, errorMessage(error), failureOutputs(error));
-  return complete(run, step, result);
+  if (error instanceof StepTimeout) {
+    return { kind: 'failed', error: `Action "${step.action}" timed out after ${formatDuration(timeoutMs)}.`, retryable: true };
+  }
+  if (error !== undefined || result === undefined) {
+    const outputs = failureOutputs(error);
+    return { kind: 'failed', error: errorMessage(error), ...(outputs ? { outputs } : {}), retryable: isRetryable(error) };
+  }
+  await complete(run, step, result, attempt);
+  return { kind: 'completed' };
 }
 
-async function complete(run: TaskRun, step: Step, result: StepResult): Promise<undefined> {
+async function complete(run: TaskRun, step: Step, result: StepResult, attempt: number): Promise<void> {
   const { deps, task, channel } = run;
   const outputs = deps.masker.maskDeep(toOutputs(result));
   const summary = deps.masker.mask(typeof result.summary === 'string' ? result.summary : String(result.summary ?? ''));
-  const finished: StepRun = { ...run.run(step.id), state: 'completed', finishedAt: deps.writer.now(), summary, outputs };
-  if (!(await run.setStep(step.id, finished, [audit(step, 'step_completed', summary, 'success', outputs)]))) return undefined;
+  const { processes: _done, ...current } = run.run(step.id) ?? { state: 'running' as const };
+  const finished: StepRun = { ...current, state: 'completed', finishedAt: deps.writer.now(), summary, outputs };
+  if (!(await run.setStep(step.id, finished, [audit(step, 'step_completed', summary, 'success', attempt, outputs)]))) return;
   run.released(step.id);
   channel.log('info', { event: 'step_completed', taskId: task.id, stepId: step.id, summary });
   deps.logger.info({ taskId: task.id, stepId: step.id }, 'step completed');
-  return undefined;
 }
 
-async function fail(run: TaskRun, step: Step, rawError: string, produced?: StepOutputs): Promise<StepFailure> {
+/** Stores a step's failure, skips its dependents and says so; the failure is what a replan works from. */
+export async function failStep(run: TaskRun, step: Step, rawError: string, attempt: number, produced?: StepOutputs): Promise<StepFailure> {
   const { deps, task, channel } = run;
   const error = deps.masker.mask(rawError);
   const outputs = produced && deps.masker.maskDeep(produced);
-  const failed: StepRun = { ...run.run(step.id), state: 'failed', finishedAt: deps.writer.now(), error, ...(outputs ? { outputs } : {}) };
-  if (await run.setStep(step.id, failed, [audit(step, 'step_failed', error, 'failure', outputs)])) await run.skipDependents(step.id);
+  const { processes: _done, retryAt: _none, ...current } = run.run(step.id) ?? { state: 'running' as const };
+  const failed: StepRun = { ...current, state: 'failed', finishedAt: deps.writer.now(), error, ...(outputs ? { outputs } : {}) };
+  if (await run.setStep(step.id, failed, [audit(step, 'step_failed', error, 'failure', attempt, outputs)]))
+    await run.skipDependents(step.id);
   channel.log('error', { event: 'step_failed', taskId: task.id, stepId: step.id, error });
   deps.logger.warn({ taskId: task.id, stepId: step.id, error }, 'step failed');
   return { stepId: step.id, description: step.description, error, ...(outputs ? { outputs } : {}) };
@@ -80,6 +92,7 @@ function audit(
   kind: 'step_completed' | 'step_failed',
   text: string,
   outcome: 'success' | 'failure',
+  attempt: number,
   outputs?: StepOutputs,
 ): AuditDraft {
   return {
@@ -95,6 +108,7 @@ function audit(
       ? { stdout: outputs.stdout.slice(0, AUDIT_CAP), stderr: outputs.stderr.slice(0, AUDIT_CAP), exitCode: outputs.exitCode ?? 0 }
       : {}),
     outcome,
+    details: { attempt },
   };
 }
 

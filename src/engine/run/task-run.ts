@@ -19,9 +19,16 @@ export interface HostReplan {
   applied: () => void;
 }
 
+/**
+ * A person's (or the model's) word on a step waiting for one: approve or reject a confirmation;
+ * retry, done or fail a step that was interrupted by a stop of the server.
+ */
+export const STEP_DECISIONS = ['approve', 'reject', 'retry', 'done', 'fail'] as const;
+export type StepDecision = (typeof STEP_DECISIONS)[number];
+
 /** How a step confirmation was answered, and by whom. */
 export interface StepAnswer {
-  approved: boolean;
+  decision: StepDecision;
   actor: Actor;
   comment?: string;
   /** Through what the answer came (the audit's source). */
@@ -44,6 +51,7 @@ export class TaskRun {
   #graph: TaskGraph;
   #replanWaiter: Waiter<HostReplan> | undefined;
   #nextStepNumber: number;
+  #suspended = false;
   /** Settles when the run has ended (set by whoever starts it). */
   done: Promise<void> = Promise.resolve();
 
@@ -87,8 +95,19 @@ export class TaskRun {
 
   /* ---- state changes, all through the writer ---- */
 
-  commit(change: Change): Promise<Committed> {
-    return this.#deps.writer.commit(this.task, change);
+  async commit(change: Change): Promise<Committed> {
+    // A suspended run writes nothing more: the store keeps the task as it was for the next owner.
+    if (this.#suspended) return { steps: [], phases: [] };
+    const committed = await this.#deps.writer.commit(this.task, { ...change, owner: this.#deps.settings.ownerId });
+    if (committed.fenced) this.lostOwnership();
+    return committed;
+  }
+
+  /** Another process owns the task now (it took it for dead): stop here and leave it to that one. */
+  lostOwnership(): void {
+    if (this.#suspended) return;
+    this.#deps.logger.warn({ taskId: this.task.id }, 'another process took over this task; stopping its work here');
+    this.suspend(new Error('another server process took over this task'));
   }
 
   async setStep(stepId: string, run: StepRun, audit: readonly AuditDraft[] = []): Promise<boolean> {
@@ -140,6 +159,11 @@ export class TaskRun {
   }
 
   /** Answers a step waiting for confirmation; INVALID_TRANSITION when it is not waiting. */
+  /** True while a step waits for an answer in this process. */
+  isWaitingFor(stepId: string): boolean {
+    return this.#confirmations.has(stepId);
+  }
+
   answer(stepId: string, answer: StepAnswer): void {
     const run = this.task.runs.get(stepId);
     if (!run)
@@ -223,6 +247,19 @@ export class TaskRun {
   /** Stops the work in flight (the task's state is someone else's business). */
   stop(reason: Error): void {
     this.#abort.abort(reason);
+  }
+
+  /**
+   * Stops the work in flight and writes nothing more: the task stays unfinished in the store, as a
+   * crash would leave it, and the next server to start resumes it by the same rules.
+   */
+  suspend(reason: Error): void {
+    this.#suspended = true;
+    this.#abort.abort(reason);
+  }
+
+  get suspended(): boolean {
+    return this.#suspended;
   }
 
   /** Another process ended this task (a cancel it took): take what it stored and stop the work here. */

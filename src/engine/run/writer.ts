@@ -48,6 +48,8 @@ export interface Change {
   /** Steps a replan adds, pending. */
   added?: readonly Step[];
   audit?: readonly AuditDraft[];
+  /** Write only while this owner holds the task (see StoredChange.owner). */
+  owner?: string;
 }
 
 const NOTHING: Committed = { steps: [], phases: [] };
@@ -125,7 +127,9 @@ export class Writer extends EventEmitter<WriterEvents> {
       phases,
       ...(meta ? { meta } : {}),
       audit: this.#audit(task, audit, at),
+      ...(change.owner !== undefined ? { owner: change.owner } : {}),
     });
+    if (committed.fenced) return committed;
     if (added) {
       task.steps.push(...added);
       for (const step of added) task.runs.set(step.id, { state: 'pending' });

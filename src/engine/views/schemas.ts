@@ -23,7 +23,14 @@ export const StepViewSchema = StepShownSchema.extend({
   finishedAt: z.string().optional().describe('ISO time the step finished'),
   summary: z.string().optional().describe('One-line result (capped at 1,000 chars)'),
   error: z.string().optional().describe('Why the step failed (capped at 2,000 chars)'),
-  reason: z.string().optional().describe('Why the step was skipped or cancelled (capped at 1,000 chars)'),
+  reason: z
+    .string()
+    .optional()
+    .describe('Why the step was skipped or cancelled, or "interrupted" when it waits for retry, done or fail (capped at 1,000 chars)'),
+  attempt: z.number().optional().describe('The attempt running now, or the last one (1 for the first)'),
+  attempts: z.number().optional().describe('How many attempts the step may take (its retry policy)'),
+  retryAt: z.string().optional().describe('ISO time the next attempt starts, while a failed attempt waits out its backoff'),
+  waitingFor: z.enum(['sampling']).optional().describe('The running step waits for a client that can serve it to connect'),
   outputs: z
     .looseObject({
       stdout: z.string(),
@@ -38,7 +45,11 @@ export const StepViewSchema = StepShownSchema.extend({
 });
 export type StepView = z.infer<typeof StepViewSchema>;
 
-/** What a task waits for: plan approval, a step confirmation, or a host-written corrective plan. */
+/**
+ * What a task waits for: plan approval, a step confirmation, a decision on a step interrupted by a
+ * stop of its server, a client that can serve a step (one that samples), or a host-written
+ * corrective plan.
+ */
 export const AwaitingViewSchema = z.discriminatedUnion('kind', [
   z.looseObject({ kind: z.literal('plan_approval'), planHash: z.string(), hint: z.string() }),
   z.looseObject({
@@ -47,6 +58,21 @@ export const AwaitingViewSchema = z.discriminatedUnion('kind', [
     description: z.string(),
     tier: z.enum(TIERS),
     via: z.enum(['form', 'tool']),
+    hint: z.string(),
+  }),
+  z.looseObject({
+    kind: z.literal('step_interrupted'),
+    stepId: z.string(),
+    description: z.string(),
+    tier: z.enum(TIERS),
+    choices: z.array(z.enum(['retry', 'done', 'fail'])),
+    hint: z.string(),
+  }),
+  z.looseObject({
+    kind: z.literal('client'),
+    stepId: z.string(),
+    description: z.string(),
+    needs: z.enum(['sampling']),
     hint: z.string(),
   }),
   z.looseObject({

@@ -42,6 +42,12 @@ export function stepView(step: Step, run: StepRun | undefined, full: boolean): S
   if (run?.summary !== undefined) view.summary = text(run.summary, STEP_FIELD_CAPS.summary);
   if (run?.error !== undefined) view.error = text(run.error, STEP_FIELD_CAPS.error);
   if (run?.reason !== undefined) view.reason = text(run.reason, STEP_FIELD_CAPS.reason);
+  if (run?.attempt !== undefined) {
+    view.attempt = run.attempt;
+    view.attempts = run.attempts ?? 1;
+  }
+  if (run?.retryAt !== undefined) view.retryAt = run.retryAt;
+  if (run?.waitingFor !== undefined) view.waitingFor = run.waitingFor;
   if (run?.outputs) view.outputs = full ? fullOutputs(run.outputs) : cappedOutputs(run.outputs);
   return view;
 }

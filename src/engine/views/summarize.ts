@@ -44,7 +44,12 @@ export function formatPlanForApproval(task: Task, graph: TaskGraph): string {
 function tierMarker(step: Step): string {
   const reasons = step.tierReasons ?? [];
   const raised = reasons.length > 0 ? `raised: ${reasons.join('; ')}` : '';
-  const parts = [TIER_MARKERS[step.tier], raised].filter((part) => part !== '');
+  // What the plan says about repeating the step, since it decides what runs again by itself after a crash.
+  const repeat = [
+    step.effects === 'none' || step.effects === 'idempotent' ? `${step.effects}: re-runs by itself after a crash` : '',
+    step.retry && step.retry.attempts > 1 ? `up to ${step.retry.attempts} attempts` : '',
+  ];
+  const parts = [TIER_MARKERS[step.tier], raised, ...repeat].filter((part) => part !== '');
   return parts.length === 0 ? '' : ` (${parts.join('; ')})`;
 }
 
@@ -63,7 +68,23 @@ function progressLine(prefix: string, task: Task, counts: TaskCounts): string {
     .map(([count, label]) => `${count} ${label}`);
   // Nothing started yet would leave an empty gap; "0 done" reads better.
   const progress = parts.length === 0 ? '0 done' : parts.join(', ');
-  return `${prefix}"${task.request}" — ${progress} (of ${counts.total} steps)`;
+  const notes = attemptNotes(task);
+  return `${prefix}"${task.request}" — ${progress} (of ${counts.total} steps)${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`;
+}
+
+/** What the progress line adds about retries and interruptions: "s2 attempt 2/3", "s4 interrupted: retry, done or fail?". */
+function attemptNotes(task: Task): string[] {
+  const notes: string[] = [];
+  for (const [stepId, run] of task.runs) {
+    const of = run.attempts ?? 1;
+    if (run.state === 'running' && of > 1) notes.push(`${stepId} attempt ${run.attempt ?? 1}/${of}`);
+    else if (run.state === 'pending' && run.retryAt)
+      notes.push(`${stepId} attempt ${run.attempt ?? 1}/${of} failed, next at ${run.retryAt}`);
+    else if (run.state === 'awaiting_confirmation' && run.reason === 'interrupted')
+      notes.push(`${stepId} interrupted: retry, done or fail?`);
+    else if (run.state === 'running' && run.waitingFor === 'sampling') notes.push(`${stepId} waits for a client that samples`);
+  }
+  return notes.slice(0, 10);
 }
 
 function stepLine(position: number, step: Step, run: StepRun | undefined): string | undefined {

@@ -101,11 +101,34 @@ function awaitingOf(task: Task, graph: TaskGraph, timeoutsMs: Readonly<Record<Ti
     });
   }
   for (const [stepId, run] of task.runs) {
+    if (run.state === 'running' && run.waitingFor === 'sampling') {
+      awaiting.push({
+        kind: 'client',
+        stepId,
+        description: clip(graph.step(stepId).description, AWAITING_CAPS.description),
+        needs: 'sampling',
+        hint: 'This step needs the LLM of an MCP client that supports sampling, and none is connected. It runs as soon as one connects.',
+      });
+      continue;
+    }
     if (run.state !== 'awaiting_confirmation') continue;
     confirmations += 1;
     // Steps in state awaiting_confirmation list them all; counts.awaiting says how many.
     if (!full && confirmations > AWAITING_CAPS.confirmations) continue;
     const step = graph.step(stepId);
+    if (run.reason === 'interrupted') {
+      awaiting.push({
+        kind: 'step_interrupted',
+        stepId,
+        description: clip(step.description, AWAITING_CAPS.description),
+        tier: step.tier,
+        choices: ['retry', 'done', 'fail'],
+        hint:
+          'The server stopped while this step ran; it may have had its effect. Ask the user whether to run it again ' +
+          `(retry), count it as done (done) or fail it (fail); then call approve { taskId, stepId: "${stepId}", decision }.`,
+      });
+      continue;
+    }
     const within = formatDuration(timeoutsMs?.[step.tier] ?? DEFAULT_CONFIRMATION_TIMEOUTS[step.tier] * 1000);
     const via = run.confirmVia ?? 'tool';
     awaiting.push({

@@ -6,7 +6,17 @@
  */
 
 /** Fields read from the server's ctx when the step starts (a snapshot). */
-export const CONTEXT_VALUES = ['taskId', 'stepId', 'description', 'workdir', 'options', 'deps', 'llm.available'] as const;
+export const CONTEXT_VALUES = [
+  'taskId',
+  'stepId',
+  'description',
+  'workdir',
+  'options',
+  'deps',
+  'llm.available',
+  'attempt',
+  'idempotencyKey',
+] as const;
 
 /**
  * Methods that cross to the server and resolve with its answer. `options`: the index of an

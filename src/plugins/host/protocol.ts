@@ -63,6 +63,9 @@ export interface HostedMeta {
   inputSchema: Record<string, unknown>;
   fromDescription?: string;
   timeoutMs?: number;
+  effects?: 'none' | 'idempotent' | 'side-effecting';
+  effectsMayLower?: boolean;
+  retry?: { attempts: number; backoffSeconds?: number; maxBackoffSeconds?: number };
   planner: {
     hints?: string[];
     repairHints?: string[];

@@ -19,6 +19,9 @@ export function hostedSource(host: PluginHost, file: string): PluginSource {
     input: meta.inputSchema as JsonSchemaInput,
     ...(meta.fromDescription ? { fromDescription: meta.fromDescription } : {}),
     ...(meta.timeoutMs !== undefined ? { timeoutMs: meta.timeoutMs } : {}),
+    ...(meta.effects ? { effects: meta.effects } : {}),
+    ...(meta.effectsMayLower ? { effectsMayLower: true } : {}),
+    ...(meta.retry ? { retry: meta.retry } : {}),
     planner: { ...planner, ...(hasContext ? { context: () => lines } : {}) },
     run: (input, ctx) => host.run(input as Record<string, unknown>, ctx),
   };
