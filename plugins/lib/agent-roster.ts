@@ -82,11 +82,14 @@ export function agentInfos(rawOptions: unknown): AgentInfo[] {
   }));
 }
 
-/** The line planners get: the agents a step may name, the default marked; none without agents. */
+/** The line planners get: the agents a step may name, where each comes from, the default marked; none without agents. */
 export function rosterLines(rawOptions: unknown): string[] {
   const agents = agentInfos(rawOptions);
   if (agents.length === 0) return [];
-  const names = agents.map((agent) => (agent.default ? `${agent.name} (default)` : agent.name));
+  const names = agents.map((agent) => {
+    const from = agent.source === 'configured' ? 'configured' : 'found on PATH';
+    return `${agent.name} (${agent.default ? `${from}, default` : from})`;
+  });
   return [`Agents for implement steps (agent MUST be exactly one of these, or "default"): ${names.join(', ')}`];
 }
 

@@ -206,6 +206,7 @@ export class Engine {
       });
     }
     const valid = await validateHostDrafts(drafts, this.#deps.catalogue);
+    await this.#deps.budgets.checkCorrection(run, valid, this.#deps.catalogue);
     await run.submitReplan(toSteps(run, valid));
     return run.task;
   }
@@ -390,9 +391,10 @@ export class Engine {
         await settleCrashed(run, error).catch(() => {});
       })
       .finally(async () => {
-        await taskEnded(run);
         this.#runs.delete(run.task.id);
         await deps.store.release(run.task.id, deps.settings.ownerId).catch(() => {});
+        // Budgets and memory need no ownership, so a finished task is released first.
+        await taskEnded(run);
       });
   }
 

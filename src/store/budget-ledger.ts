@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { BudgetCap, BudgetCharge, BudgetKey, BudgetLedger, BudgetSpend } from '../engine/ports.js';
+import type { BudgetCap, BudgetCharge, BudgetKey, BudgetLedger, BudgetSpend } from '../engine/governance/ports.js';
 
 interface SpendRow {
   tokens: number;

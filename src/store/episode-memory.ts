@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Episode, EpisodeMemory } from '../engine/ports.js';
+import type { Episode, EpisodeMemory } from '../engine/governance/ports.js';
 import { matchQuery } from './episode-query.js';
 
 /**

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/open.js';
 import { SqliteEpisodeMemory } from '../../src/store/episode-memory.js';
-import type { Episode } from '../../src/engine/ports.js';
+import type { Episode } from '../../src/engine/governance/ports.js';
 import { finished, kinds, routedLlm, userText } from '../engine-mcp/support.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { fenced, type ScriptedLlm } from '../helpers/llm.js';

@@ -1,6 +1,6 @@
 /** The "Past similar tasks" section of the planning prompts: where it goes, what it says, and its size cap. */
 import { describe, expect, it } from 'vitest';
-import type { Episode } from '../../src/engine/ports.js';
+import type { Episode } from '../../src/engine/governance/ports.js';
 import { buildDecomposePrompt, buildRepairPrompt, pastTasksSection } from '../../src/engine/plan/prompt.js';
 import { testCatalogue } from '../helpers/catalogue.js';
 

@@ -19,7 +19,9 @@ afterEach(async () => {
   for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const ROSTER = 'Agents for implement steps (agent MUST be exactly one of these, or "default"): mybot, claude, aider (default)';
+const ROSTER =
+  'Agents for implement steps (agent MUST be exactly one of these, or "default"): ' +
+  'mybot (configured), claude (found on PATH), aider (found on PATH, default)';
 
 describe('the agent roster in planning prompts', () => {
   it('lists configured and discovered agents, the default marked, when decomposing and when repairing', async () => {

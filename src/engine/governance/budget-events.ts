@@ -5,7 +5,8 @@
  */
 import type { ClientChannel } from '../channel.js';
 import type { Task } from '../model.js';
-import type { AuditRecord, BudgetSpend, Committed } from '../ports.js';
+import type { AuditRecord, Committed } from '../ports.js';
+import type { BudgetSpend } from './ports.js';
 import type { Change } from '../run/writer.js';
 import {
   amount,

@@ -1,12 +1,15 @@
 import { OrchestrateError } from '../../errors.js';
 import type { ActionCatalogue } from '../catalogue.js';
 import type { Step } from '../model.js';
-import type { BudgetSpend } from '../ports.js';
+import type { BudgetSpend } from './ports.js';
 import { reached } from './budget-events.js';
 import { amount, budgetName, budgetPath, number, spentOf, type BudgetKind, type BudgetSettings } from './limits.js';
 
 /** What a plan is expected to spend: its steps' estimates, or their actions' defaults where the planner gave none. */
-export function planEstimate(steps: readonly Step[], catalogue: ActionCatalogue): { tokens: number; delegations: number } {
+export function planEstimate(
+  steps: ReadonlyArray<Pick<Step, 'action' | 'estimatedTokens'>>,
+  catalogue: ActionCatalogue,
+): { tokens: number; delegations: number } {
   let tokens = 0;
   let delegations = 0;
   for (const step of steps) {
@@ -52,6 +55,23 @@ export function assertPlanFits(estimate: { tokens: number; delegations: number }
         { limit: perDay, spent, estimate: wanted },
       );
     }
+  }
+}
+
+/** What is left of one kind of budget for a running task: the tighter scope, or undefined when unlimited. */
+export type LeftOf = (kind: BudgetKind) => { scope: 'task' | 'day'; left: number } | undefined;
+
+/** Refuses, with BUDGET_EXCEEDED, corrective steps whose estimate is more than what is left of the running task's budgets. */
+export function assertCorrectionFits(estimate: { tokens: number; delegations: number }, leftOf: LeftOf): void {
+  for (const kind of ['tokens', 'delegations'] as const) {
+    const tightest = leftOf(kind);
+    if (tightest === undefined || estimate[kind] <= tightest.left) continue;
+    const today = tightest.scope === 'day' ? ' today' : '';
+    const text = `${budgetName(tightest.scope, kind)} has ${amount(kind, tightest.left)} left${today}; these steps estimate ${number(estimate[kind])}`;
+    throw new OrchestrateError('BUDGET_EXCEEDED', `The corrective steps do not fit the budget: ${text}.`, {
+      details: { budget: budgetPath(tightest.scope, kind), left: tightest.left, estimate: estimate[kind] },
+      hint: 'Send fewer or cheaper corrective steps (or none).',
+    });
   }
 }
 

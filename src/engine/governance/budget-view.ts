@@ -1,4 +1,4 @@
-import type { BudgetSpend } from '../ports.js';
+import type { BudgetSpend } from './ports.js';
 import type { BudgetAmounts, BudgetView } from '../views/schemas.js';
 import { BUDGET_KINDS, spentOf, type BudgetLimits, type BudgetSettings } from './limits.js';
 

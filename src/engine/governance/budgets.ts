@@ -3,10 +3,11 @@ import { isoNow } from '../../clock.js';
 import { OrchestrateError } from '../../errors.js';
 import type { ActionCatalogue } from '../catalogue.js';
 import type { Step } from '../model.js';
-import type { BudgetKey, BudgetSpend, TaskStore } from '../ports.js';
+import type { TaskStore } from '../ports.js';
+import type { BudgetKey, BudgetSpend } from './ports.js';
 import type { BudgetView } from '../views/schemas.js';
 import { crossings, exceeded, systemAudit, type BudgetRun } from './budget-events.js';
-import { assertPlanFits, planEstimate } from './budget-plan.js';
+import { assertCorrectionFits, assertPlanFits, planEstimate } from './budget-plan.js';
 import { amountsOf, budgetView } from './budget-view.js';
 import { amount, budgetName, budgetPath, capOf, hasLimits, NO_SPEND, spentOf, tokensFor, utcDate, type BudgetSettings } from './limits.js';
 import { tokensUsed } from './metered.js';
@@ -61,7 +62,7 @@ export class Budgets {
   async release(taskId: string): Promise<void> {
     const budget = this.#runs.get(taskId);
     this.#runs.delete(taskId);
-    await budget?.close();
+    await budget?.countWallTime();
   }
 
   /** Refuses with BUDGET_EXCEEDED a plan that does not fit what is left. */
@@ -69,6 +70,18 @@ export class Budgets {
     if (!this.limited) return;
     const [today] = await this.#deps.ledger.read([this.#dayKey()]);
     assertPlanFits(planEstimate(steps, catalogue), this.#deps.settings, today ?? NO_SPEND);
+  }
+
+  /** Refuses with BUDGET_EXCEEDED corrective steps that do not fit what is left of a running task's budgets. */
+  async checkCorrection(
+    run: BudgetRun,
+    steps: ReadonlyArray<Pick<Step, 'action' | 'estimatedTokens'>>,
+    catalogue: ActionCatalogue,
+  ): Promise<void> {
+    if (!this.limited) return;
+    const budget = this.forRun(run);
+    await budget.countWallTime();
+    assertCorrectionFits(planEstimate(steps, catalogue), (kind) => budget.tightest(kind));
   }
 
   /**

@@ -1,6 +1,7 @@
 import { errorMessage } from '../../errors.js';
 import type { Step, Task } from '../model.js';
-import type { Episode, EpisodeMemory, EpisodeStep, TaskStore } from '../ports.js';
+import type { TaskStore } from '../ports.js';
+import type { Episode, EpisodeMemory, EpisodeStep } from './ports.js';
 import type { Logger } from 'pino';
 
 /** How many past tasks a planning prompt is shown at most (the prompt also caps their size). */

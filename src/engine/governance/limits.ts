@@ -2,7 +2,7 @@
  * Budgets as the operator sets them (config `budgets`), and the words and numbers they are shown in.
  * The ledger counts wall time in ms; people read seconds.
  */
-import type { BudgetCap, BudgetKey, BudgetSpend } from '../ports.js';
+import type { BudgetCap, BudgetKey, BudgetSpend } from './ports.js';
 
 export const BUDGET_KINDS = ['tokens', 'wallSeconds', 'delegations'] as const;
 export type BudgetKind = (typeof BUDGET_KINDS)[number];
@@ -76,4 +76,30 @@ export function amount(kind: BudgetKind, value: number): string {
 
 export function number(value: number): string {
   return Math.round(value).toLocaleString('en-US');
+}
+
+/** The scope with the least left of a budget, and how much. */
+export interface Tightest {
+  scope: BudgetScope;
+  left: number;
+  limit: number;
+}
+
+/** Of the task's and the day's limits of a kind, the one with the least left; undefined when neither is set. */
+export function tightestOf(
+  settings: BudgetSettings,
+  spent: Readonly<Record<BudgetScope, BudgetSpend>>,
+  kind: BudgetKind,
+  uncountedWallMs: number,
+): Tightest | undefined {
+  const live = kind === 'wallSeconds' ? uncountedWallMs / 1000 : 0;
+  let found: Tightest | undefined;
+  for (const scope of ['task', 'day'] as const) {
+    const limit = limitsOf(settings, scope)[kind];
+    if (limit === undefined) continue;
+    const rest = Math.max(0, limit - spentOf(spent[scope], kind) - live);
+    const left = kind === 'wallSeconds' ? Math.floor(rest) : rest;
+    if (found === undefined || left < found.left) found = { scope, left, limit };
+  }
+  return found;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { errorMessage, OrchestrateError } from '../../errors.js';
-import type { BudgetKey, BudgetLeft, BudgetLedger, BudgetSpend } from '../ports.js';
+import type { BudgetKey, BudgetLeft, BudgetLedger, BudgetSpend } from './ports.js';
 import { announceToTask, crossings, exceeded, reached, type BudgetEvent, type BudgetRun } from './budget-events.js';
 import {
   amount,
@@ -12,7 +12,9 @@ import {
   limitsOf,
   NO_SPEND,
   spentOf,
+  tightestOf,
   utcDate,
+  type Tightest,
   type BudgetKind,
   type BudgetScope,
   type BudgetSettings,
@@ -120,18 +122,17 @@ export class TaskBudget {
 
   /** What is left of each budget (the tighter of the task's and the day's); undefined is unlimited. */
   remaining(): BudgetLeft {
-    const live = Math.max(0, this.#deps.clock.now().getTime() - this.#wallFrom);
     const left: BudgetLeft = {};
     for (const kind of BUDGET_KINDS) {
-      for (const scope of ['task', 'day'] as const) {
-        const limit = limitsOf(this.#deps.settings, scope)[kind];
-        if (limit === undefined) continue;
-        const spent = spentOf(this.#spent[scope], kind) + (kind === 'wallSeconds' ? live / 1000 : 0);
-        const rest = Math.max(0, kind === 'wallSeconds' ? Math.floor(limit - spent) : limit - spent);
-        left[kind] = Math.min(left[kind] ?? Number.POSITIVE_INFINITY, rest);
-      }
+      const tightest = this.tightest(kind);
+      if (tightest) left[kind] = tightest.left;
     }
     return left;
+  }
+
+  /** The scope with the least left of a kind (wall time counted to now), or undefined when neither limits it. */
+  tightest(kind: BudgetKind): Tightest | undefined {
+    return tightestOf(this.#deps.settings, this.#spent, kind, this.uncountedWallMs());
   }
 
   /** Wall time not yet counted, in ms (for a view of the task while it runs). */
@@ -139,8 +140,8 @@ export class TaskBudget {
     return Math.max(0, this.#deps.clock.now().getTime() - this.#wallFrom);
   }
 
-  /** The task stopped running here: count its last wall time. */
-  close(): Promise<void> {
+  /** Counts the wall time so far (so what is left is current; and when the task stops running here). */
+  countWallTime(): Promise<void> {
     return this.#chargeWall();
   }
 

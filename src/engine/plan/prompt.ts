@@ -4,7 +4,7 @@
  */
 import type { ActionCatalogue, ActionInfo } from '../catalogue.js';
 import { TIERS } from '../model.js';
-import type { Episode, EpisodeStep } from '../ports.js';
+import type { Episode, EpisodeStep } from '../governance/ports.js';
 
 export interface PlannerPrompt {
   systemPrompt: string;

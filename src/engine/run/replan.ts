@@ -59,7 +59,9 @@ async function replanBySampling(run: TaskRun, prompt: PlannerPrompt): Promise<St
       meteredRequest(deps.budgets.forRun(run), request, () => channel.sample(request, signal)),
       signal,
     );
-    return toSteps(run, await planFromLlmText(text, deps.catalogue));
+    const drafts = await planFromLlmText(text, deps.catalogue);
+    await deps.budgets.checkCorrection(run, drafts, deps.catalogue);
+    return toSteps(run, drafts);
   } catch (error) {
     if (!signal.aborted) deps.logger.warn({ taskId: run.task.id, err: errorMessage(error) }, 'replan by sampling produced no plan');
     return undefined;
@@ -113,7 +115,17 @@ export async function waitForHostReplan(run: TaskRun, timeoutMs: number): Promis
       await run.commit({ meta: { replanRequest: null } });
       return;
     }
-    await run.commit({ meta: { replanRequest: null }, phases: ['executing'] });
+    // No answer by the deadline: the system gives up on the replan, and the audit says so.
+    const expired = answer
+      ? []
+      : [
+          {
+            actor: 'system' as const,
+            kind: 'note' as const,
+            comment: 'no corrective steps came before the deadline; the task goes on without them',
+          },
+        ];
+    await run.commit({ meta: { replanRequest: null }, phases: ['executing'], audit: expired });
     if (answer && answer.steps.length > 0) await splice(run, answer.steps, 'host');
   } finally {
     answer?.applied();
