@@ -140,6 +140,19 @@ export class TaskBudget {
     return Math.max(0, this.#deps.clock.now().getTime() - this.#wallFrom);
   }
 
+  /**
+   * For a task taken over from a server that stopped: tokens its requests held when it stopped are
+   * given back, since those requests will never settle (today's hold only when today holds as much).
+   */
+  async releaseStaleHolds(): Promise<void> {
+    const keys = this.#keys();
+    const [task, day] = await this.#deps.ledger.read(keys);
+    const held = task?.reservedTokens ?? 0;
+    if (held <= 0) return;
+    const scopes = (day?.reservedTokens ?? 0) >= held ? keys : keys.slice(0, 1);
+    await this.#charge(scopes, { tokens: -held, reservedTokens: -held }, false);
+  }
+
   /** Counts the wall time so far (so what is left is current; and when the task stops running here). */
   countWallTime(): Promise<void> {
     return this.#chargeWall();
