@@ -108,6 +108,8 @@ function fakeCtx${signature} {
     deps: {},
     notify: async () => false,
     progress: ignore,
+    attempt: 1,
+    idempotencyKey: 'test-task:s1',
     budget: { remaining: () => ({}), spend: async () => {} },
     agents: {
       list: () => [],
