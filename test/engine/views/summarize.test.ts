@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { TaskGraph } from '../../src/engine/graph.js';
-import type { Phase, Step, StepRun, Task, Tier } from '../../src/engine/model.js';
-import { formatPlanForApproval, summarizeTask } from '../../src/engine/views/summarize.js';
-import { firstLineSummary } from '../../src/plugins/text.js';
-import { testCatalogue } from '../helpers/catalogue.js';
-import { finalizeDrafts } from '../../src/engine/plan/finalize.js';
-import { withTierFloor } from '../../src/engine/plan/tier-floor.js';
+import { TaskGraph } from '../../../src/engine/graph.js';
+import type { Phase, Step, StepRun, Task, Tier } from '../../../src/engine/model.js';
+import { formatPlanForApproval, summarizeTask } from '../../../src/engine/views/summarize.js';
+import { firstLineSummary } from '../../../src/plugins/text.js';
+import { testCatalogue } from '../../helpers/catalogue.js';
+import { finalizeDrafts } from '../../../src/engine/plan/finalize.js';
+import { withTierFloor } from '../../../src/engine/plan/tier-floor.js';
 
 const TASK_ID = '0f8c2a52-7a3e-4c1b-9d55-1f2e3a4b5c6d';
 

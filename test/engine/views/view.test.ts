@@ -3,12 +3,12 @@
  * crowd of steps waiting for confirmation, long report lines. The task resource keeps them whole.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TaskGraph } from '../../src/engine/graph.js';
-import type { Step, StepRun, Task } from '../../src/engine/model.js';
-import { toTaskView } from '../../src/engine/views/view.js';
-import { start, until } from '../engine-mcp/support.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
-import { readJson, taskUri } from '../resources/helpers.js';
+import { TaskGraph } from '../../../src/engine/graph.js';
+import type { Step, StepRun, Task } from '../../../src/engine/model.js';
+import { toTaskView } from '../../../src/engine/views/view.js';
+import { start, until } from '../../engine-mcp/support.js';
+import { startHarness, type Harness } from '../../helpers/harness.js';
+import { readJson, taskUri } from '../../resources/helpers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {

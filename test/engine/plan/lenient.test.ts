@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { rejection, rejectionAsync, testCatalogue } from '../helpers/catalogue.js';
-import { finalizeDrafts } from '../../src/engine/plan/finalize.js';
-import { planFromLlmText } from '../../src/engine/plan/lenient.js';
-import { parseLlmSteps } from '../../src/engine/plan/parse.js';
+import { rejection, rejectionAsync, testCatalogue } from '../../helpers/catalogue.js';
+import { finalizeDrafts } from '../../../src/engine/plan/finalize.js';
+import { planFromLlmText } from '../../../src/engine/plan/lenient.js';
+import { parseLlmSteps } from '../../../src/engine/plan/parse.js';
 
 const plan = (steps: unknown[], options: { allowlist?: string[]; agents?: string[] } = {}) =>
   planFromLlmText(JSON.stringify(steps), testCatalogue(options), options);
