@@ -113,21 +113,4 @@ describe('per-step confirmation', () => {
     expect(task.phase).toBe('completed');
     expect(seen('s3')).toEqual(['awaiting_confirmation', 'pending', 'running', 'completed']);
   });
-
-  it('refuses malformed or misdirected step answers with INVALID_ARGUMENT, STEP_NOT_FOUND and INVALID_TRANSITION', async () => {
-    h = await startHarness();
-    const planned = await start(h, 'careful', [
-      { description: 'Dangerous', action: 'shell', command: 'true', tier: 'destructive' },
-      { description: 'Later', action: 'plan', output: 'x', depends_on: [0] },
-    ]);
-    await until(h, planned.taskId, (t) => step(t, 's1').state === 'awaiting_confirmation');
-    expect(errorCode(await h.call('approve', { stepId: 's1' }))).toBe('INVALID_ARGUMENT');
-    expect(errorCode(await h.call('approve', { taskId: planned.taskId, stepId: 's9' }))).toBe('STEP_NOT_FOUND');
-    expect(errorCode(await h.call('approve', { taskId: planned.taskId, stepId: 's2' }))).toBe('INVALID_TRANSITION');
-    expect(errorCode(await h.call('approve', { taskId: 'missing', stepId: 's1' }))).toBe('TASK_NOT_FOUND');
-    await h.ok('approve', { taskId: planned.taskId, stepId: 's1' });
-    const twice = await h.call('approve', { taskId: planned.taskId, stepId: 's1' });
-    expect(errorCode(twice)).toBe('INVALID_TRANSITION');
-    expect((await finished(h, planned.taskId)).phase).toBe('completed');
-  });
 });

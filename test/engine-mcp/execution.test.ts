@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { z } from 'zod';
+import { definePlugin } from '../../src/plugins/api.js';
+import { errorCode, startHarness, type Harness } from '../helpers/harness.js';
 import type { ScriptedLlm } from '../helpers/llm.js';
 import {
   DECLINE,
@@ -319,6 +321,34 @@ describe('waves and parallelism', () => {
     // The model was asked once for a repair and declined, as the seed's mock decomposer does.
     expect(kinds(llm)).toEqual(['repair']);
   });
+
+  it('counts only the steps that really run as running; the rest of a wide wave waits as pending', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = definePlugin({
+      apiVersion: 1,
+      name: 'held',
+      description: 'Waits until the test lets it go.',
+      tier: 'read',
+      input: z.object({}),
+      run: async () => {
+        await gate;
+        return { summary: 'released' };
+      },
+    });
+    h = await startHarness({ plugins: [held], config: { maxParallel: 2 } });
+    const planned = await h.ok('plan', {
+      request: 'six at once',
+      steps: Array.from({ length: 6 }, (_, i) => ({ description: `Hold ${i + 1}`, action: 'held' })),
+    });
+    await h.ok('approve', { taskId: planned.taskId });
+    await expect.poll(async () => (await h!.ok('status', { taskId: planned.taskId })).task.counts.running).toBe(2);
+    const { task } = await h.ok('status', { taskId: planned.taskId });
+    expect(task.counts).toMatchObject({ running: 2, pending: 4 });
+    release();
+    const done = await h.ok('status', { taskId: planned.taskId, waitUntil: 'terminal' });
+    expect(done.task.counts.completed).toBe(6);
+  });
 });
 
 describe('LLM-backed actions', () => {
@@ -423,5 +453,24 @@ describe('notify', () => {
         ),
       )
       .toBe(true);
+  });
+});
+
+describe('the shipped exec allowlist', () => {
+  it('lets execute steps run build tools and rejects others at plan time', async () => {
+    const { loadConfig } = await import('../../src/config.js');
+    const shipped = loadConfig([], {});
+    if (!shipped.ok) throw new Error('default config invalid');
+    h = await startHarness({ config: { exec: shipped.config.exec } });
+    const allowed = await h.ok('plan', {
+      request: 'version',
+      steps: [{ description: 'Node version', action: 'execute', command: 'node --version' }],
+    });
+    await h.ok('approve', { taskId: allowed.taskId });
+    const { task } = await h.ok('status', { taskId: allowed.taskId, waitUntil: 'terminal' });
+    expect(task.steps[0].outputs.stdout).toMatch(/^v\d+\./);
+    const refused = await h.call('plan', { request: 'wipe', steps: [{ description: 'Wipe', action: 'execute', command: 'rm -rf build' }] });
+    expect(errorCode(refused)).toBe('PLAN_INVALID');
+    expect(JSON.stringify(refused.structuredContent)).toContain('calls `rm` which is not on the sandbox allowlist');
   });
 });

@@ -2,7 +2,6 @@ import { describe, it, expect } from 'vitest';
 import { TaskGraph } from '../../../src/engine/graph.js';
 import type { Phase, Step, StepRun, Task, Tier } from '../../../src/engine/model.js';
 import { formatPlanForApproval, summarizeTask } from '../../../src/engine/views/summarize.js';
-import { firstLineSummary } from '../../../src/plugins/text.js';
 import { testCatalogue } from '../../helpers/catalogue.js';
 import { finalizeDrafts } from '../../../src/engine/plan/finalize.js';
 import { withTierFloor } from '../../../src/engine/plan/tier-floor.js';
@@ -277,25 +276,6 @@ describe('summarizeTask when finished', () => {
   it('summarizes a cancelled task as Cancelled with the request (behaviour 67)', () => {
     const text = summary(makeTask('cancelled', seedSteps, { s1: { state: 'cancelled' } }, 'Do the thing'));
     expect(text).toBe('Cancelled: "Do the thing"');
-  });
-});
-
-describe('firstLineSummary', () => {
-  it('returns the first non-blank line, trimmed', () => {
-    expect(firstLineSummary('\n   \r\n  hello world  \r\nsecond')).toBe('hello world');
-    expect(firstLineSummary('')).toBe('');
-    expect(firstLineSummary(' \n\t\n')).toBe('');
-  });
-
-  it('keeps a 160-character line and cuts a longer one to 157 characters plus an ellipsis', () => {
-    expect(firstLineSummary('a'.repeat(160))).toBe('a'.repeat(160));
-    expect(firstLineSummary('b'.repeat(161))).toBe('b'.repeat(157) + '…');
-    expect(firstLineSummary('c'.repeat(20), 10)).toBe('c'.repeat(7) + '…');
-  });
-
-  it('counts characters, not UTF-16 units, so emoji are never split', () => {
-    expect(firstLineSummary('😀'.repeat(160))).toBe('😀'.repeat(160));
-    expect(firstLineSummary('😀'.repeat(200))).toBe('😀'.repeat(157) + '…');
   });
 });
 
