@@ -32,7 +32,7 @@ interface CancelResult {
 }
 
 describe('cancel', () => {
-  it('kills an in-flight shell step that would sleep an hour and settles the task as cancelled (seed test 4)', async () => {
+  it('kills an in-flight shell step that would sleep an hour and settles the task as cancelled', async () => {
     h = await startHarness();
     const events = watch(h);
     const pidfile = join(h.dir, 'sleeper.pid');
@@ -73,7 +73,7 @@ describe('cancel', () => {
     ]);
   });
 
-  it('aborts the step signal, settles even when the plugin ignores it, and ignores its late result (seed test 6, quirk 75 fixed)', async () => {
+  it('aborts the step signal, settles even when the plugin ignores it, and ignores its late result', async () => {
     const stubborn = stubbornPlugin();
     h = await startHarness({ plugins: [stubborn.plugin] });
     const planned = await start(h, 'stubborn', [
@@ -150,7 +150,7 @@ describe('cancel', () => {
     return seen;
   }
 
-  it('cancels an in-flight sampling request of a research step (product §3.1)', async () => {
+  it('cancels an in-flight sampling request of a research step', async () => {
     h = await startHarness({ llm: routedLlm({}) });
     const seen = hangAfterFirst(h);
     const planned = await start(h, 'ask forever', [
@@ -182,7 +182,7 @@ describe('cancel', () => {
     expect((await finished(h, planned.taskId)).phase).toBe('cancelled');
   });
 
-  it('cancels an in-flight replan request and starts no further replan (behaviour 62)', async () => {
+  it('cancels an in-flight replan request and starts no further replan', async () => {
     h = await startHarness({ plugins: [throwingPlugin()], llm: routedLlm({}), config: { maxParallel: 4 } });
     const seen = hangAfterFirst(h);
     const planned = await start(h, 'break twice', [

@@ -22,7 +22,7 @@ function riskyPlan(dir: string, tier: 'destructive' | 'external') {
 }
 
 describe('per-step confirmation', () => {
-  it('holds a destructive step in awaiting_confirmation until approve { taskId, stepId } (behaviour 46)', async () => {
+  it('holds a destructive step in awaiting_confirmation until approve { taskId, stepId }', async () => {
     h = await startHarness();
     const planned = await start(h, 'migrate', riskyPlan(h.dir, 'destructive'));
     const waiting = await until(h, planned.taskId, (t) => step(t, 's1').state === 'awaiting_confirmation');
@@ -55,7 +55,7 @@ describe('per-step confirmation', () => {
     expect(s1[1]).toMatchObject({ decision: 'step executed', tier: 'destructive' });
   });
 
-  it('cancels a rejected step, skips its dependents and fails the task without a replan (product §6 fix of quirk 70)', async () => {
+  it('cancels a rejected step, skips its dependents and fails the task without a replan', async () => {
     const llm = routedLlm({});
     h = await startHarness({ llm });
     const events = watch(h);
@@ -96,7 +96,7 @@ describe('per-step confirmation', () => {
     expect(errorCode(late)).toBe('INVALID_TRANSITION');
   });
 
-  it('skips the wait for tiers the policy pre-approves, and only for them (product §6)', async () => {
+  it('skips the wait for tiers the policy pre-approves, and only for them', async () => {
     h = await startHarness({ config: { autoApproveTiers: ['destructive'] } });
     const events = watch(h);
     const planned = await start(h, 'pre-approved', [

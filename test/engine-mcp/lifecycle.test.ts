@@ -31,7 +31,7 @@ describe('plan → approve → status (host-written plan)', () => {
 });
 
 describe('plan', () => {
-  it('writes two phase rows, two phase events and one audit entry (behaviours 6 and 7)', async () => {
+  it('stores a plan with two phase rows, two phase events and one plan_created audit entry', async () => {
     h = await startHarness();
     const events = watch(h);
     const planned = await plan(h, 'say hi', [{ description: 'Say hi', action: 'plan', output: 'hi' }]);
@@ -52,7 +52,7 @@ describe('plan', () => {
 });
 
 describe('phase history', () => {
-  it('runs a successful task through executing, reconciling, completed (seed test 1, behaviour 26)', async () => {
+  it('runs a successful task through executing, reconciling, completed', async () => {
     h = await startHarness();
     const events = watch(h);
     const planned = await start(h, 'write it', [{ description: 'Write the note', action: 'plan', output: 'the note\nsecond line' }]);
@@ -73,7 +73,7 @@ describe('phase history', () => {
     );
   });
 
-  it('lands a task with a failed step in failed after reconciling (seed test 2, behaviour 27)', async () => {
+  it('lands a task with a failed step in failed after reconciling', async () => {
     const llm = routedLlm({}, { repair: DECLINE });
     h = await startHarness({ llm });
     const events = watch(h);

@@ -19,7 +19,7 @@ interface CancelResult {
 }
 
 describe('cancel', () => {
-  it('cancels before approval: every step cancelled, nothing runs, approve is refused (seed tests 5 and 14)', async () => {
+  it('cancels before approval: every step cancelled by request, nothing runs, approve is refused', async () => {
     const probe = concurrencyProbe('probe', 1);
     h = await startHarness({ plugins: [probe.plugin] });
     const planned = await plan(h, 'not yet', [
@@ -39,7 +39,7 @@ describe('cancel', () => {
     expect((await status(h, planned.taskId)).counts).toMatchObject({ cancelled: 2, total: 2 });
   });
 
-  it('keeps terminal phases terminal: cancel after completion and a second cancel change nothing (seed test 3)', async () => {
+  it('keeps terminal phases terminal: cancel after completion and a second cancel change nothing', async () => {
     h = await startHarness();
     const events = watch(h);
     const done = await start(h, 'finish', [{ description: 'Write', action: 'plan', output: 'x' }]);

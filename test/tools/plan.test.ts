@@ -25,7 +25,7 @@ function size(result: CallToolResult): number {
 }
 
 describe('plan with host-written steps', () => {
-  it('stores a host-written plan awaiting approval, every step pending (seed test 7)', async () => {
+  it('stores a host-written plan awaiting approval, every step pending', async () => {
     h = await startHarness();
     const planned = await plan(h, 'check the toolchain', SEED_STEPS);
     expect(planned.phase).toBe('awaiting_approval');
@@ -125,7 +125,7 @@ describe('plan with host-written steps', () => {
 });
 
 describe('plan by sampling', () => {
-  it('decomposes by sampling', async () => {
+  it('decomposes the request by sampling the client LLM, raising a tier that names none to destructive', async () => {
     const llm = new ScriptedLlm([
       fenced([
         { description: 'Look it up', action_type: 'research', query: 'what is x', depends_on: null, tier: 'read' },
@@ -175,7 +175,7 @@ describe('plan by sampling', () => {
     expect(llm.requests[0]?.systemPrompt).toContain('ONLY valid JSON');
   });
 
-  it('rejects an LLM reply with no JSON as PLAN_INVALID and stores nothing (behaviour 2)', async () => {
+  it('rejects an LLM reply with no JSON as PLAN_INVALID and stores nothing', async () => {
     h = await startHarness({ llm: routedLlm({ decompose: [DECLINE] }) });
     const events = watch(h);
     const result = await h.call('plan', { request: 'do the impossible' });
@@ -186,7 +186,7 @@ describe('plan by sampling', () => {
     expect(events.phases).toEqual([]);
   });
 
-  it('rejects an empty LLM plan with PLAN_INVALID "Empty plan" (product fix of quirk 71)', async () => {
+  it('rejects an empty LLM plan with PLAN_INVALID "Empty plan" and stores nothing', async () => {
     h = await startHarness({ llm: routedLlm({ decompose: ['Nothing to do here:\n```json\n[]\n```'] }) });
     const result = await h.call('plan', { request: 'nothing' });
     expect(errorCode(result)).toBe('PLAN_INVALID');

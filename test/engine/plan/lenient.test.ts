@@ -302,7 +302,7 @@ describe('planFromLlmText: dependencies', () => {
     expect(drafts.map((draft) => draft.dependsOn)).toEqual([[], [], [0], [2], [], [4]]);
   });
 
-  it('repairs the worked example of the seed into a chain', async () => {
+  it('repairs a plan whose dependencies point forward and at themselves into a chain', async () => {
     const drafts = await plan([
       { description: 'Plan it', action: 'plan', spec: 'x', depends_on: [1] },
       { description: 'Build it', action: 'implement', spec: 'y', depends_on: [0, 2] },
