@@ -8,12 +8,41 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { auditRows, finished, phaseRows, plan, start, states, status, step, stubbornPlugin, until, watch } from '../engine-mcp/support.js';
 import { errorCode, startHarness, type Harness } from '../helpers/harness.js';
 import { ScriptedLlm } from '../helpers/llm.js';
-import { SEED_STEPS, expectCode, expectSchemaError, planStep, taskTotal, text, type SchemaCase } from './support.js';
+import {
+  SEED_STEPS,
+  expectCode,
+  expectSchemaError,
+  planStep,
+  taskTotal,
+  propertyNames,
+  published,
+  text,
+  type SchemaCase,
+} from './support.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
+});
+
+describe('approve as published', () => {
+  it('declares a tool that writes but destroys nothing, is not idempotent and stays inside the server', async () => {
+    h = await startHarness();
+    const tool = await published(h, 'approve');
+    expect(tool.title).toBe('Approve or reject a plan or a step');
+    expect(tool.annotations).toEqual({
+      title: 'Approve or reject a plan or a step',
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: false,
+      openWorldHint: false,
+    });
+    expect(propertyNames(tool.inputSchema)).toEqual(['comment', 'decision', 'planHash', 'stepId', 'taskId']);
+    expect(tool.inputSchema.required ?? []).toEqual([]);
+    expect((tool.inputSchema.properties?.decision as { enum?: string[] }).enum).toEqual(['approve', 'reject']);
+    expect(propertyNames(tool.outputSchema)).toEqual(['decision', 'error', 'phase', 'stepId', 'task', 'taskId', 'via']);
+  });
 });
 
 describe('approve', () => {

@@ -4,9 +4,9 @@
  * test/engine-mcp/cancel.test.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { concurrencyProbe, finished, phaseRows, plan, start, status, watch } from '../engine-mcp/support.js';
+import { auditRows, concurrencyProbe, finished, phaseRows, plan, start, status, watch } from '../engine-mcp/support.js';
 import { errorCode, startHarness, type Harness } from '../helpers/harness.js';
-import { expectCode, expectSchemaError, type SchemaCase } from './support.js';
+import { expectCode, expectSchemaError, propertyNames, published, text, type SchemaCase } from './support.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -17,6 +17,24 @@ afterEach(async () => {
 interface CancelResult {
   task: { phase: string; steps: Array<{ id: string; state: string; reason?: string }> };
 }
+
+describe('cancel as published', () => {
+  it('declares a destructive, idempotent tool that stays inside the server and needs taskId', async () => {
+    h = await startHarness();
+    const tool = await published(h, 'cancel');
+    expect(tool.title).toBe('Cancel a task');
+    expect(tool.annotations).toEqual({
+      title: 'Cancel a task',
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: true,
+      openWorldHint: false,
+    });
+    expect(propertyNames(tool.inputSchema)).toEqual(['reason', 'taskId']);
+    expect(tool.inputSchema.required).toEqual(['taskId']);
+    expect(propertyNames(tool.outputSchema)).toEqual(['error', 'task']);
+  });
+});
 
 describe('cancel', () => {
   it('cancels before approval: every step cancelled by request, nothing runs, approve is refused', async () => {
@@ -58,6 +76,24 @@ describe('cancel', () => {
     expect(phaseRows(h.db, gone.taskId)).toEqual(['planning', 'awaiting_approval', 'cancelled']);
     expect(errorCode(await h.call('approve', { taskId: gone.taskId }))).toBe('INVALID_TRANSITION');
     expect((await status(h, gone.taskId)).phase).toBe('cancelled');
+  });
+
+  it('records the reason it was given on every step it cancels and in the audit, and says what the task is now', async () => {
+    h = await startHarness();
+    const planned = await plan(h, 'not needed', [
+      { description: 'one', action: 'plan', output: 'a' },
+      { description: 'two', action: 'plan', output: 'b', depends_on: [0] },
+    ]);
+    const result = await h.call('cancel', { taskId: planned.taskId, reason: 'the user changed their mind' });
+    expect(result.isError).toBeFalsy();
+    expect(text(result)).toBe(`Task ${planned.taskId} is cancelled.`);
+    const { task } = result.structuredContent as unknown as CancelResult;
+    expect(task.steps.map((s) => [s.id, s.state, s.reason])).toEqual([
+      ['s1', 'cancelled', 'the user changed their mind'],
+      ['s2', 'cancelled', 'the user changed their mind'],
+    ]);
+    const audit = auditRows(h.db, planned.taskId).filter((r) => r.kind === 'cancelled');
+    expect(audit.map((r) => [r.actor, r.source, r.comment])).toEqual([['model', 'cancel tool', 'the user changed their mind']]);
   });
 
   it('answers an unknown task with TASK_NOT_FOUND', async () => {

@@ -10,7 +10,18 @@ import { DECLINE, finished, plan, routedLlm, start, states, status, taskRows, wa
 import { errorCode, startHarness, type Harness } from '../helpers/harness.js';
 import { ScriptedLlm, fenced } from '../helpers/llm.js';
 import { readJson, taskUri } from '../resources/helpers.js';
-import { SEED_STEPS, expectCode, expectSchemaError, planStep, steps, taskTotal, text, type SchemaCase } from './support.js';
+import {
+  SEED_STEPS,
+  expectCode,
+  expectSchemaError,
+  planStep,
+  steps,
+  taskTotal,
+  propertyNames,
+  published,
+  text,
+  type SchemaCase,
+} from './support.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -23,6 +34,26 @@ const outputStep = (description: string, output = 'o') => ({ description, action
 function size(result: CallToolResult): number {
   return JSON.stringify(result.structuredContent).length + text(result).length;
 }
+
+describe('plan as published', () => {
+  it('declares a tool that writes but destroys nothing, is not idempotent and stays inside the server', async () => {
+    h = await startHarness();
+    const tool = await published(h, 'plan');
+    expect(tool.title).toBe('Plan a task');
+    expect(tool.annotations).toEqual({
+      title: 'Plan a task',
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: false,
+      openWorldHint: false,
+    });
+    expect(propertyNames(tool.inputSchema)).toEqual(['context', 'request', 'steps', 'taskId']);
+    expect(tool.inputSchema.required ?? []).toEqual([]);
+    expect(propertyNames(tool.outputSchema)).toEqual(
+      ['error', 'phase', 'planHash', 'planText', 'planningPrompt', 'stepSchema', 'steps', 'stepsTotal', 'task', 'taskId'].sort(),
+    );
+  });
+});
 
 describe('plan with host-written steps', () => {
   it('stores a host-written plan awaiting approval, every step pending', async () => {

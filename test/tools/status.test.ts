@@ -12,12 +12,33 @@ import type { ActionPlugin } from '../../src/plugins/api.js';
 import { DECLINE, finished, plan, routedLlm, start, until } from '../engine-mcp/support.js';
 import { errorCode, startHarness, structuredOrThrow, type Harness } from '../helpers/harness.js';
 import { readJson, taskUri } from '../resources/helpers.js';
-import { expectCode, expectSchemaError, type SchemaCase } from './support.js';
+import { expectCode, expectSchemaError, propertyNames, published, type SchemaCase } from './support.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
+});
+
+describe('status as published', () => {
+  it('declares a read-only, idempotent tool that stays inside the server', async () => {
+    h = await startHarness();
+    const tool = await published(h, 'status');
+    expect(tool.title).toBe('Task status');
+    expect(tool.annotations).toEqual({
+      title: 'Task status',
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    });
+    expect(propertyNames(tool.inputSchema)).toEqual(
+      ['limit', 'offset', 'sinceVersion', 'stepLimit', 'stepOffset', 'taskId', 'timeoutSeconds', 'waitUntil'].sort(),
+    );
+    expect(tool.inputSchema.required ?? []).toEqual([]);
+    expect(tool.inputSchema.properties?.timeoutSeconds).toMatchObject({ minimum: 0, maximum: 50 });
+    expect(propertyNames(tool.outputSchema)).toEqual(['error', 'nextOffset', 'task', 'tasks', 'total']);
+  });
 });
 
 describe('status of one task', () => {

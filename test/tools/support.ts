@@ -2,7 +2,7 @@
  * Shared checks of the tool suites: a result's text, the SDK's schema error naming a field, and
  * our coded errors with a hint.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { expect } from 'vitest';
 import { errorCode, type Harness } from '../helpers/harness.js';
 
@@ -41,4 +41,17 @@ export function expectCode(result: CallToolResult, code: string): Record<string,
 export async function taskTotal(h: Harness): Promise<number> {
   const list = await h.ok('status', {});
   return list.total as number;
+}
+
+/** A tool as the server lists it to clients. */
+export async function published(h: Harness, name: string): Promise<Tool> {
+  const { tools } = await h.client.listTools();
+  const tool = tools.find((t) => t.name === name);
+  if (!tool) throw new Error(`the server lists no tool ${name}; it lists ${tools.map((t) => t.name).join(', ')}`);
+  return tool;
+}
+
+/** The property names of a published JSON schema, sorted. */
+export function propertyNames(schema: { properties?: Record<string, unknown> } | undefined): string[] {
+  return Object.keys(schema?.properties ?? {}).sort();
 }
