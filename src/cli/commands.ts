@@ -1,4 +1,6 @@
+import { approveCommand } from './approve.js';
 import { auditVerifyCommand } from './audit-verify.js';
+import { cancelCommand } from './cancel.js';
 import type { CliCommand } from './command.js';
 import { doctorCommand } from './doctor.js';
 import { initPluginCommand } from './init-plugin.js';
@@ -12,6 +14,8 @@ import { tasksCommand } from './tasks.js';
 export const COMMANDS: readonly CliCommand[] = [
   tasksCommand,
   showCommand,
+  approveCommand,
+  cancelCommand,
   auditVerifyCommand,
   pluginsCheckCommand,
   doctorCommand,

@@ -77,7 +77,7 @@ export function openReadOnly(path: string): TaskDatabase {
   }
 }
 
-function checkSchema(path: string, version: number): void {
+export function checkSchema(path: string, version: number): void {
   if (version === SCHEMA_VERSION) return;
   const newer = version > SCHEMA_VERSION;
   const message = newer
@@ -130,7 +130,7 @@ export class TaskDatabase {
 
   /** One task by its id or a unique prefix of it ({@link SHORT_ID_LENGTH}+ characters). */
   loadTask(idOrPrefix: string): TaskDetail {
-    const task = this.#store.readTask(this.#resolveId(idOrPrefix));
+    const task = this.#store.readTask(this.resolveId(idOrPrefix));
     if (!task) throw notFound(idOrPrefix);
     const view = toTaskView(task, TaskGraph.from(task.steps), { full: true });
     return { view, ...(task.context.workdir ? { workdir: task.context.workdir } : {}) };
@@ -160,7 +160,8 @@ export class TaskDatabase {
     if (this.#db.open) this.#db.close();
   }
 
-  #resolveId(idOrPrefix: string): string {
+  /** The full id of a task named by its id or a unique prefix ({@link SHORT_ID_LENGTH}+ characters). */
+  resolveId(idOrPrefix: string): string {
     if (this.#store.readPhase(idOrPrefix) !== undefined) return idOrPrefix;
     if (idOrPrefix.length < SHORT_ID_LENGTH) throw notFound(idOrPrefix);
     const matches = this.#withPrefix(idOrPrefix, 6);

@@ -1,6 +1,7 @@
 /** The flags of serving, as `--help` lists them (each also as an environment variable). */
 export const SERVE_HELP = `Flags (serve):
-  --transport stdio|http   ORCHESTRATE_TRANSPORT   default stdio; http serves /mcp (Streamable HTTP) and /sse
+  --transport stdio|http   ORCHESTRATE_TRANSPORT   default stdio; http serves /mcp (Streamable HTTP), /sse and
+                                                   the live web view at / (its one-time login link is logged at start)
   --host H                 ORCHESTRATE_HOST        HTTP bind, default 127.0.0.1
   --port N                 ORCHESTRATE_PORT        HTTP port, default 3939; 0 picks a free one
   --token T                ORCHESTRATE_TOKEN       bearer token for every HTTP request (required off loopback)

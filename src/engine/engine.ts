@@ -5,6 +5,9 @@ import { detachedChannel, type ClientChannel } from './channel.js';
 import type { BudgetReport } from './governance/budgets.js';
 import { recallEpisodes } from './governance/episodes.js';
 import { taskEnded } from './governance/task-ended.js';
+import { assertApprovable, decided, endTask, notFound, postStepAnswer, type Decision } from './decisions.js';
+
+export type { Decision } from './decisions.js';
 import { TaskGraph } from './graph.js';
 import { ACTORS, isTerminalPhase, isTerminalStepState, type Actor, type Task, type TaskContext } from './model.js';
 import { createTask, type PlannedTask } from './plan/create-task.js';
@@ -139,12 +142,7 @@ export class Engine {
   async approve(taskId: string, options: Decision & { planHash?: string; channel?: ClientChannel }): Promise<Task> {
     this.#assertOpen();
     const task = await this.#load(taskId);
-    assertAwaitingApproval(task, 'approved');
-    if (options.planHash !== undefined && options.planHash !== task.planHash) {
-      throw new OrchestrateError('PLAN_CHANGED', `The plan of task ${taskId} is ${task.planHash}, not ${options.planHash}.`, {
-        details: { taskId, planHash: task.planHash },
-      });
-    }
+    assertApprovable(task, 'approved', options.planHash);
     const audit = [{ ...decided(options), kind: 'plan_approved' as const, details: { planHash: task.planHash } }];
     if (!(await this.#deps.writer.claim(task, this.#deps.settings.ownerId, audit))) {
       throw new OrchestrateError('INVALID_TRANSITION', `Task ${taskId} was just approved elsewhere.`, { details: { taskId } });
@@ -157,8 +155,10 @@ export class Engine {
   /** Rejects a plan awaiting approval: the task and its steps end cancelled, nothing runs. */
   async reject(taskId: string, options: Decision & { reason: string }): Promise<Task> {
     const task = await this.#load(taskId);
-    assertAwaitingApproval(task, 'rejected');
-    return this.#end(task, options.reason, [{ ...decided(options), comment: options.comment ?? options.reason, kind: 'plan_rejected' }]);
+    assertApprovable(task, 'rejected');
+    return endTask(this.#deps, task, options.reason, [
+      { ...decided(options), comment: options.comment ?? options.reason, kind: 'plan_rejected' },
+    ]);
   }
 
   /** Cancels a task: unfinished steps become cancelled, then in-flight work is aborted. */
@@ -172,7 +172,7 @@ export class Engine {
     const task = await this.#load(taskId);
     if (isTerminalPhase(task.phase)) return task;
     // Run by another process (or by none): it sees the stored end within a second and stops.
-    return this.#end(task, options.reason, [audit]);
+    return endTask(this.#deps, task, options.reason, [audit]);
   }
 
   /** Answers a per-step confirmation that is waiting. */
@@ -182,14 +182,8 @@ export class Engine {
     if (!task.runs.has(stepId))
       throw new OrchestrateError('STEP_NOT_FOUND', `Task ${taskId} has no step ${stepId}.`, { details: { taskId, stepId } });
     if (!run) {
-      const state = task.runs.get(stepId)?.state;
-      if (state !== 'awaiting_confirmation' || isTerminalPhase(task.phase)) {
-        throw new OrchestrateError('INVALID_TRANSITION', `Step ${stepId} is ${state}, not awaiting confirmation.`, {
-          details: { taskId, stepId, state },
-        });
-      }
       // Another process runs the task (or will, once one adopts it): it takes the answer from the store.
-      await this.#deps.store.postAnswer(taskId, stepId, answer, this.#deps.writer.now());
+      await postStepAnswer(this.#deps, task, stepId, answer);
       return task;
     }
     run.answer(stepId, answer);
@@ -398,15 +392,6 @@ export class Engine {
       });
   }
 
-  async #end(task: Task, reason: string, audit: Parameters<RunDeps['writer']['commit']>[1]['audit']): Promise<Task> {
-    const at = this.#deps.writer.now();
-    const steps = [...task.runs]
-      .filter(([, run]) => !isTerminalStepState(run.state))
-      .map(([id, run]) => [id, { ...run, state: 'cancelled' as const, reason, finishedAt: at }] as const);
-    await this.#deps.writer.commit(task, { steps, phases: ['cancelled'], ...(audit ? { audit } : {}) });
-    return task;
-  }
-
   async #load(taskId: string): Promise<Task> {
     const run = this.#runs.get(taskId);
     if (run) return run.task;
@@ -440,34 +425,8 @@ async function settleCrashed(run: TaskRun, error: unknown): Promise<void> {
   });
 }
 
-/** Who decided, in their words, and through what (the audit's source: "approve tool", "web view", …). */
-export interface Decision {
-  actor: Actor;
-  comment?: string;
-  via?: string;
-}
-
-function decided(decision: Decision): { actor: Actor; comment?: string; source?: string } {
-  return {
-    actor: decision.actor,
-    ...(decision.comment ? { comment: decision.comment } : {}),
-    ...(decision.via ? { source: decision.via } : {}),
-  };
-}
-
 function toStepAnswer(posted: { decision: string; actor: string; comment?: string; via?: string }): StepAnswer {
   const decision = (STEP_DECISIONS as readonly string[]).includes(posted.decision) ? (posted.decision as StepAnswer['decision']) : 'reject';
   const actor = (ACTORS as readonly string[]).includes(posted.actor) ? (posted.actor as Actor) : 'human';
   return { decision, actor, ...(posted.comment ? { comment: posted.comment } : {}), ...(posted.via ? { via: posted.via } : {}) };
-}
-
-function assertAwaitingApproval(task: Task, verb: string): void {
-  if (task.phase === 'awaiting_approval') return;
-  throw new OrchestrateError('INVALID_TRANSITION', `Task ${task.id} is ${task.phase}; only a task awaiting approval can be ${verb}.`, {
-    details: { taskId: task.id, phase: task.phase },
-  });
-}
-
-function notFound(taskId: string): OrchestrateError {
-  return new OrchestrateError('TASK_NOT_FOUND', `No task has id ${taskId}.`, { details: { taskId } });
 }

@@ -5,12 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { errorCode, startHarness, type Harness } from '../helpers/harness.js';
 import {
   auditRows,
-  concurrencyProbe,
   finished,
   isAlive,
   kindOf,
   phaseRows,
-  plan,
   routedLlm,
   start,
   states,
@@ -34,7 +32,7 @@ interface CancelResult {
 }
 
 describe('cancel', () => {
-  it('kills an in-flight shell step that would sleep an hour and settles the task as cancelled (seed test 4)', async () => {
+  it('kills an in-flight shell step that would sleep an hour and settles the task as cancelled', async () => {
     h = await startHarness();
     const events = watch(h);
     const pidfile = join(h.dir, 'sleeper.pid');
@@ -75,27 +73,7 @@ describe('cancel', () => {
     ]);
   });
 
-  it('cancels before approval: every step cancelled, nothing runs, approve is refused (seed tests 5 and 14)', async () => {
-    const probe = concurrencyProbe('probe', 1);
-    h = await startHarness({ plugins: [probe.plugin] });
-    const planned = await plan(h, 'not yet', [
-      { description: 'one', action: 'probe' },
-      { description: 'two', action: 'probe', depends_on: [0] },
-    ]);
-    const result = await h.ok<CancelResult>('cancel', { taskId: planned.taskId });
-    expect(result.task.phase).toBe('cancelled');
-    expect(result.task.steps.map((s) => [s.state, s.reason])).toEqual([
-      ['cancelled', 'cancelled by request'],
-      ['cancelled', 'cancelled by request'],
-    ]);
-    const refused = await h.call('approve', { taskId: planned.taskId });
-    expect(errorCode(refused)).toBe('INVALID_TRANSITION');
-    expect(probe.stats.calls).toBe(0);
-    expect(phaseRows(h.db, planned.taskId)).toEqual(['planning', 'awaiting_approval', 'cancelled']);
-    expect((await status(h, planned.taskId)).counts).toMatchObject({ cancelled: 2, total: 2 });
-  });
-
-  it('aborts the step signal, settles even when the plugin ignores it, and ignores its late result (seed test 6, quirk 75 fixed)', async () => {
+  it('aborts the step signal, settles even when the plugin ignores it, and ignores its late result', async () => {
     const stubborn = stubbornPlugin();
     h = await startHarness({ plugins: [stubborn.plugin] });
     const planned = await start(h, 'stubborn', [
@@ -172,7 +150,7 @@ describe('cancel', () => {
     return seen;
   }
 
-  it('cancels an in-flight sampling request of a research step (product §3.1)', async () => {
+  it('cancels an in-flight sampling request of a research step', async () => {
     h = await startHarness({ llm: routedLlm({}) });
     const seen = hangAfterFirst(h);
     const planned = await start(h, 'ask forever', [
@@ -204,7 +182,7 @@ describe('cancel', () => {
     expect((await finished(h, planned.taskId)).phase).toBe('cancelled');
   });
 
-  it('cancels an in-flight replan request and starts no further replan (behaviour 62)', async () => {
+  it('cancels an in-flight replan request and starts no further replan', async () => {
     h = await startHarness({ plugins: [throwingPlugin()], llm: routedLlm({}), config: { maxParallel: 4 } });
     const seen = hangAfterFirst(h);
     const planned = await start(h, 'break twice', [
@@ -223,16 +201,5 @@ describe('cancel', () => {
     // Both steps failed in the same wave; the second failure's replan never started.
     expect(states(task)).toEqual({ s1: 'completed', s2: 'failed', s3: 'failed' });
     expect(seen).toHaveLength(2);
-  });
-
-  it('refuses to reject a running task (use cancel) with INVALID_TRANSITION', async () => {
-    const stubborn = stubbornPlugin();
-    h = await startHarness({ plugins: [stubborn.plugin] });
-    const planned = await start(h, 'busy', [{ description: 'Busy', action: 'stubborn' }]);
-    await until(h, planned.taskId, (t) => t.phase === 'executing');
-    expect(errorCode(await h.call('approve', { taskId: planned.taskId, decision: 'reject' }))).toBe('INVALID_TRANSITION');
-    await h.ok('cancel', { taskId: planned.taskId });
-    expect((await finished(h, planned.taskId)).phase).toBe('cancelled');
-    stubborn.release();
   });
 });

@@ -22,7 +22,7 @@ function riskyPlan(dir: string, tier: 'destructive' | 'external') {
 }
 
 describe('per-step confirmation', () => {
-  it('holds a destructive step in awaiting_confirmation until approve { taskId, stepId } (behaviour 46)', async () => {
+  it('holds a destructive step in awaiting_confirmation until approve { taskId, stepId }', async () => {
     h = await startHarness();
     const planned = await start(h, 'migrate', riskyPlan(h.dir, 'destructive'));
     const waiting = await until(h, planned.taskId, (t) => step(t, 's1').state === 'awaiting_confirmation');
@@ -55,7 +55,7 @@ describe('per-step confirmation', () => {
     expect(s1[1]).toMatchObject({ decision: 'step executed', tier: 'destructive' });
   });
 
-  it('cancels a rejected step, skips its dependents and fails the task without a replan (product §6 fix of quirk 70)', async () => {
+  it('cancels a rejected step, skips its dependents and fails the task without a replan', async () => {
     const llm = routedLlm({});
     h = await startHarness({ llm });
     const events = watch(h);
@@ -96,7 +96,7 @@ describe('per-step confirmation', () => {
     expect(errorCode(late)).toBe('INVALID_TRANSITION');
   });
 
-  it('skips the wait for tiers the policy pre-approves, and only for them (product §6)', async () => {
+  it('skips the wait for tiers the policy pre-approves, and only for them', async () => {
     h = await startHarness({ config: { autoApproveTiers: ['destructive'] } });
     const events = watch(h);
     const planned = await start(h, 'pre-approved', [
@@ -124,22 +124,5 @@ describe('per-step confirmation', () => {
       ['s1', 'policy'],
       ['s3', 'model'],
     ]);
-  });
-
-  it('refuses malformed or misdirected step answers with INVALID_ARGUMENT, STEP_NOT_FOUND and INVALID_TRANSITION', async () => {
-    h = await startHarness();
-    const planned = await start(h, 'careful', [
-      { description: 'Dangerous', action: 'shell', command: 'true', tier: 'destructive' },
-      { description: 'Later', action: 'plan', output: 'x', depends_on: [0] },
-    ]);
-    await until(h, planned.taskId, (t) => step(t, 's1').state === 'awaiting_confirmation');
-    expect(errorCode(await h.call('approve', { stepId: 's1' }))).toBe('INVALID_ARGUMENT');
-    expect(errorCode(await h.call('approve', { taskId: planned.taskId, stepId: 's9' }))).toBe('STEP_NOT_FOUND');
-    expect(errorCode(await h.call('approve', { taskId: planned.taskId, stepId: 's2' }))).toBe('INVALID_TRANSITION');
-    expect(errorCode(await h.call('approve', { taskId: 'missing', stepId: 's1' }))).toBe('TASK_NOT_FOUND');
-    await h.ok('approve', { taskId: planned.taskId, stepId: 's1' });
-    const twice = await h.call('approve', { taskId: planned.taskId, stepId: 's1' });
-    expect(errorCode(twice)).toBe('INVALID_TRANSITION');
-    expect((await finished(h, planned.taskId)).phase).toBe('completed');
   });
 });

@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { z } from 'zod';
+import { definePlugin } from '../../src/plugins/api.js';
+import { errorCode, startHarness, type Harness } from '../helpers/harness.js';
 import type { ScriptedLlm } from '../helpers/llm.js';
 import {
   DECLINE,
@@ -39,7 +41,7 @@ const DIAMOND = (action: string, extra: (i: number) => Record<string, unknown> =
 ];
 
 describe('running steps', () => {
-  it('runs the seed test steps to completed without an LLM (seed test 8)', async () => {
+  it('runs a research step and an execute step after it to completed without an LLM, auditing each', async () => {
     h = await startHarness();
     const planned = await start(h, 'check the toolchain', [
       { description: 'Research the test topic', action: 'research', query: 'test', tier: 'read' },
@@ -68,7 +70,7 @@ describe('running steps', () => {
     });
   });
 
-  it('skips every transitive dependent of a failed step with "dependency <id> failed" and lets siblings finish (seed test 11)', async () => {
+  it('skips every transitive dependent of a failed step with "dependency <id> failed" and lets siblings finish', async () => {
     h = await startHarness({ plugins: [throwingPlugin('boom', 'disk on fire')], llm: decliningLlm() });
     const planned = await start(h, 'chain', [
       { description: 'Break', action: 'boom' },
@@ -101,7 +103,7 @@ describe('running steps', () => {
     expect(audit[0]).toMatchObject({ action: 'disk on fire', request: 'Break', tier: 'read', stdout: null, exit_code: null });
   });
 
-  it('fails a non-zero exit with "Command failed (exit 1): false" and skips its dependent (seed test 12)', async () => {
+  it('fails a non-zero exit with "Command failed (exit 1): false" and skips its dependent', async () => {
     h = await startHarness({ llm: decliningLlm() });
     const planned = await start(h, 'run false', [
       { description: 'Run false', action: 'execute', command: 'false' },
@@ -125,7 +127,7 @@ describe('running steps', () => {
     expect(step(task, 's2').error).toBe('Shell command failed (exit 4): echo bad >&2; exit 4\nstderr: bad');
   });
 
-  it('fails sandbox refusals with the humanized messages (behaviour 39)', async () => {
+  it('fails steps the sandbox refuses (forbidden binary, metadata address, missing binary) with plain-language errors', async () => {
     // dd of= is destructive and curl external: both pre-approved here, so that they reach the sandbox.
     h = await startHarness({ llm: decliningLlm(), config: { autoApproveTiers: ['destructive', 'external'] } });
     const planned = await start(h, 'refused', [
@@ -157,7 +159,7 @@ describe('running steps', () => {
     expect(readFileSync(join(dir, 'log.txt'), 'utf8')).toBe('first\nsecond\n');
   });
 
-  it('fails a plan step with blank output with the seed message and keeps non-blank output verbatim (behaviour 34)', async () => {
+  it('fails a plan step with blank output, telling the planner to re-plan with concrete steps, and keeps non-blank output verbatim', async () => {
     h = await startHarness({ llm: decliningLlm() });
     const long = `${'x'.repeat(200)}\nrest`;
     const planned = await start(h, 'texts', [
@@ -241,7 +243,7 @@ describe('running steps', () => {
 });
 
 describe('waves and parallelism', () => {
-  it('overlaps independent steps with maxParallel 4 (seed test 16)', async () => {
+  it('overlaps independent steps with maxParallel 4', async () => {
     const flight = { now: 0, peak: 0 };
     const slowAnswer = async (): Promise<string> => {
       flight.now += 1;
@@ -257,7 +259,7 @@ describe('waves and parallelism', () => {
     expect(flight.peak).toBe(2);
   });
 
-  it('keeps execution strictly sequential with maxParallel 1 (seed test 17)', async () => {
+  it('keeps execution strictly sequential with maxParallel 1', async () => {
     const flight = { now: 0, peak: 0, calls: 0 };
     const slowAnswer = async (): Promise<string> => {
       flight.calls += 1;
@@ -304,7 +306,7 @@ describe('waves and parallelism', () => {
     expect(probe.stats.events).toHaveLength(8);
   });
 
-  it('lets siblings in a parallel wave finish when one fails, and skips the join (seed test 18)', async () => {
+  it('lets siblings in a parallel wave finish when one fails, and skips the join', async () => {
     const llm = decliningLlm();
     h = await startHarness({ config: { maxParallel: 4 }, llm });
     const planned = await start(
@@ -320,10 +322,38 @@ describe('waves and parallelism', () => {
     // The model was asked once for a repair and declined, as the seed's mock decomposer does.
     expect(kinds(llm)).toEqual(['repair']);
   });
+
+  it('counts only the steps that really run as running; the rest of a wide wave waits as pending', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = definePlugin({
+      apiVersion: 1,
+      name: 'held',
+      description: 'Waits until the test lets it go.',
+      tier: 'read',
+      input: z.object({}),
+      run: async () => {
+        await gate;
+        return { summary: 'released' };
+      },
+    });
+    h = await startHarness({ plugins: [held], config: { maxParallel: 2 } });
+    const planned = await h.ok('plan', {
+      request: 'six at once',
+      steps: Array.from({ length: 6 }, (_, i) => ({ description: `Hold ${i + 1}`, action: 'held' })),
+    });
+    await h.ok('approve', { taskId: planned.taskId });
+    await expect.poll(async () => (await h!.ok('status', { taskId: planned.taskId })).task.counts.running).toBe(2);
+    const { task } = await h.ok('status', { taskId: planned.taskId });
+    expect(task.counts).toMatchObject({ running: 2, pending: 4 });
+    release();
+    const done = await h.ok('status', { taskId: planned.taskId, waitUntil: 'terminal' });
+    expect(done.task.counts.completed).toBe(6);
+  });
 });
 
 describe('LLM-backed actions', () => {
-  it('research and review degrade to "(no LLM attached)" without sampling (behaviour 35)', async () => {
+  it('research and review degrade to "(no LLM attached)" without sampling', async () => {
     h = await startHarness();
     const planned = await start(h, 'think', [
       { description: 'Look up vitest 4', action: 'research', query: 'vitest 4 changes' },
@@ -410,7 +440,7 @@ describe('a client that goes away', () => {
 });
 
 describe('notify', () => {
-  it('delivers through the MCP client log and soft-succeeds when no channel can deliver (seed test 15)', async () => {
+  it('delivers through the MCP client log and soft-succeeds when no channel can deliver', async () => {
     h = await startHarness();
     const planned = await start(h, 'tell', [
       { description: 'Tell the user', action: 'notify', message: 'build is green' },
@@ -430,5 +460,24 @@ describe('notify', () => {
         ),
       )
       .toBe(true);
+  });
+});
+
+describe('the shipped exec allowlist', () => {
+  it('lets execute steps run build tools and rejects others at plan time', async () => {
+    const { loadConfig } = await import('../../src/config.js');
+    const shipped = loadConfig([], {});
+    if (!shipped.ok) throw new Error('default config invalid');
+    h = await startHarness({ config: { exec: shipped.config.exec } });
+    const allowed = await h.ok('plan', {
+      request: 'version',
+      steps: [{ description: 'Node version', action: 'execute', command: 'node --version' }],
+    });
+    await h.ok('approve', { taskId: allowed.taskId });
+    const { task } = await h.ok('status', { taskId: allowed.taskId, waitUntil: 'terminal' });
+    expect(task.steps[0].outputs.stdout).toMatch(/^v\d+\./);
+    const refused = await h.call('plan', { request: 'wipe', steps: [{ description: 'Wipe', action: 'execute', command: 'rm -rf build' }] });
+    expect(errorCode(refused)).toBe('PLAN_INVALID');
+    expect(JSON.stringify(refused.structuredContent)).toContain('calls `rm` which is not on the sandbox allowlist');
   });
 });

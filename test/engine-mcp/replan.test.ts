@@ -33,7 +33,7 @@ const MESSY_REPAIR =
   '\n```\n\nThis should get you there.';
 
 describe('replan by sampling', () => {
-  it('splices corrective steps after an action failure; the task still ends failed (seed test 13)', async () => {
+  it('splices corrective steps after an action failure; the task still ends failed', async () => {
     const llm = routedLlm({ repair: [MESSY_REPAIR] });
     h = await startHarness({ llm });
     const events = watch(h);
@@ -75,7 +75,7 @@ describe('replan by sampling', () => {
     ]);
   });
 
-  it('recaps completed steps for the repair planner, stdout capped at 1,500 chars (behaviour 53)', async () => {
+  it('recaps completed steps for the repair planner, stdout capped at 1,500 chars', async () => {
     const llm = routedLlm({ repair: ['[]'] });
     h = await startHarness({ llm, config: { maxParallel: 1 } });
     const planned = await start(h, 'recap', [
@@ -104,7 +104,7 @@ describe('replan by sampling', () => {
     expect(task.steps).toHaveLength(4);
   });
 
-  it('replans at most twice per task, even when corrective steps keep failing (behaviour 52)', async () => {
+  it('replans at most twice per task, even when corrective steps keep failing', async () => {
     const failing = (n: number) =>
       fenced([{ description: `Attempt ${n}`, action_type: 'execute', command: 'false', depends_on: [], tier: 'execute' }], `Try #${n}:`);
     const llm = routedLlm({ repair: [failing(1), failing(2), failing(3)] });
@@ -122,7 +122,7 @@ describe('replan by sampling', () => {
     expect(userText(llm.requests[1]!)).toContain('Failed step: Attempt 1\nActual error: Command failed (exit 1): false');
   });
 
-  it('leaves the plan and the counter alone when the replan request fails or returns nothing (behaviour 55)', async () => {
+  it('leaves the plan and the counter alone when the replan request fails or returns nothing', async () => {
     const llm = routedLlm({ repair: [new Error('context window exceeded'), 'Here you go:\n```json\n[]\n```'] });
     h = await startHarness({ llm, config: { maxParallel: 4 } });
     const planned = await start(h, 'two failures', [
@@ -222,17 +222,5 @@ describe('replan by the host (no sampling)', () => {
     ]);
     const late = await h.call('plan', { taskId: planned.taskId, steps: [{ description: 'Too late', action: 'plan', output: 'x' }] });
     expect(errorCode(late)).toBe('INVALID_TRANSITION');
-  });
-
-  it('refuses corrective steps for tasks that are not waiting for them', async () => {
-    h = await startHarness();
-    const unknown = await h.call('plan', { taskId: 'missing', steps: [{ description: 'Fix', action: 'plan', output: 'x' }] });
-    expect(errorCode(unknown)).toBe('TASK_NOT_FOUND');
-    const planned = await start(h, 'fine', [{ description: 'Fine', action: 'plan', output: 'ok' }]);
-    await finished(h, planned.taskId);
-    const notWaiting = await h.call('plan', { taskId: planned.taskId, steps: [{ description: 'Fix', action: 'plan', output: 'x' }] });
-    expect(errorCode(notWaiting)).toBe('INVALID_TRANSITION');
-    const noSteps = await h.call('plan', { taskId: planned.taskId });
-    expect(errorCode(noSteps)).toBe('INVALID_ARGUMENT');
   });
 });

@@ -60,6 +60,19 @@ describe('planner tiers in any spelling', () => {
     ]);
     expect(planned.steps.map((s) => s.tier)).toEqual(['destructive', 'external', 'read']);
   });
+
+  it("never lets a step's tier fall below its action's own tier, but lets a planner raise it", async () => {
+    h = await startHarness();
+    const planned = await h.ok('plan', {
+      request: 'tiers',
+      steps: [
+        { description: 'Run something', action: 'shell', command: 'true', tier: 'read' },
+        { description: 'Look it up', action: 'research', query: 'q', tier: 'destructive' },
+        { description: 'Note it', action: 'plan', output: 'x' },
+      ],
+    });
+    expect(planned.steps.map((s: any) => s.tier)).toEqual(['execute', 'destructive', 'read']);
+  });
 });
 
 describe('commands raise the tier', () => {

@@ -110,7 +110,7 @@ describe('topologicalOrder', () => {
     expect(graph.topologicalOrder()).toEqual(['s1', 's2', 's3', 's10', 's20', 'step-9', 'step-11']);
   });
 
-  it('lists every dependency before its dependents (behaviour 8)', () => {
+  it('lists every dependency before its dependents', () => {
     const graph = TaskGraph.from([step('z'), step('m', ['z']), step('a', ['m']), step('b')]);
     expect(graph.topologicalOrder()).toEqual(['b', 'z', 'm', 'a']);
   });
@@ -150,7 +150,7 @@ describe('readySteps', () => {
     expect(graph.readySteps(new Set())).toEqual(['a', 'c']);
   });
 
-  it('never offers dependents of a step that did not succeed (behaviour 29)', () => {
+  it('never offers dependents of a step that did not succeed', () => {
     const graph = TaskGraph.from(diamond());
     // b failed: only succeeded ids are passed, so d waits; the failed b itself is offered again
     // and it is the executor that filters by state.
@@ -173,7 +173,7 @@ describe('transitiveDependents', () => {
     expect(graph.transitiveDependents('e')).toEqual([]);
   });
 
-  it('covers every step a failure must skip while leaving siblings alone (behaviours 30, 31)', () => {
+  it('covers every step a failure must skip while leaving siblings alone', () => {
     const skipped = new Set(graph.transitiveDependents('b'));
     expect(skipped.has('c')).toBe(false);
     expect([...skipped].sort()).toEqual(['d', 'e']);

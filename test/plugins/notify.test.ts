@@ -338,7 +338,7 @@ describe('notify with no channel that can deliver', () => {
     };
   }
 
-  it('soft-succeeds on "default" when no client is connected, carrying the message (seed test 15)', async () => {
+  it('soft-succeeds on "default" when no client is connected, carrying the message', async () => {
     const result = await notify.run({ channel: 'default', message: 'pdftotext missing' }, bareContext());
     expect(result.summary).toBe('Notify (no external channel — included in this report): pdftotext missing');
   });

@@ -48,7 +48,7 @@ describe('parseCommand', () => {
     expect(parseError('>/tmp/x').message).toContain('Multiple or non-trailing');
   });
 
-  it('rejects a pipe with the seed message', () => {
+  it('rejects a pipe, telling the planner to split the step or redirect to a file', () => {
     expect(parseError('ls | grep foo').message).toBe(
       'Shell metacharacter | not supported — sandbox runs argv directly. Split this into multiple steps or capture output via the trailing `> path` form.',
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Slots } from '../../src/engine/run/slots.js';
+import { Slots } from '../../../src/engine/run/slots.js';
 
 describe('Slots', () => {
   it('grants up to the limit, then serves waiters in arrival order as slots are released', async () => {

@@ -1,43 +1,12 @@
 /**
- * What `awaiting` and the summary repeat is capped like the steps are: a long replan prompt, a
- * crowd of steps waiting for confirmation, long report lines. The task resource keeps them whole.
+ * What `awaiting` and the summary repeat is capped like the steps are: a crowd of steps waiting
+ * for confirmation, long report lines. (A long replan prompt, cut in status and whole in the task
+ * resource, is in test/tools/status.test.ts.)
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { TaskGraph } from '../../src/engine/graph.js';
-import type { Step, StepRun, Task } from '../../src/engine/model.js';
-import { toTaskView } from '../../src/engine/views/view.js';
-import { start, until } from '../engine-mcp/support.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
-import { readJson, taskUri } from '../resources/helpers.js';
-
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
-
-describe('awaiting in a capped view', () => {
-  it('cuts a long replan prompt in status and keeps it whole in the task resource', async () => {
-    h = await startHarness({ config: { hostReplanTimeoutMs: 30_000 } });
-    const done = Array.from({ length: 20 }, (_, i) => ({
-      description: `Gather part ${i} `.padEnd(1_000, 'g'),
-      action: 'plan',
-      output: `part ${i}`,
-    }));
-    const failing = { description: 'Assemble', action: 'plan', output: '   ', depends_on: done.map((_, i) => i) };
-    const planned = await start(h, 'assemble the parts', [...done, failing]);
-    const waiting = await until(h, planned.taskId, (t) => t.phase === 'awaiting_replan');
-
-    const replan = waiting.awaiting?.find((a) => a.kind === 'replan') as unknown as { prompt: string };
-    expect(replan.prompt.length).toBeLessThan(12_100);
-    expect(replan.prompt).toContain('chars; see the task resource');
-    const full = await readJson(h.client, taskUri(planned.taskId));
-    const whole = full.awaiting.find((a: { kind: string }) => a.kind === 'replan').prompt as string;
-    expect(whole.length).toBeGreaterThan(20_000);
-    expect(whole.startsWith(replan.prompt.slice(0, 12_000))).toBe(true);
-    await h.ok('cancel', { taskId: planned.taskId });
-  });
-});
+import { describe, expect, it } from 'vitest';
+import { TaskGraph } from '../../../src/engine/graph.js';
+import type { Step, StepRun, Task } from '../../../src/engine/model.js';
+import { toTaskView } from '../../../src/engine/views/view.js';
 
 function task(phase: Task['phase'], steps: Step[], runs: Array<[string, StepRun]>): Task {
   return {

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import type { ActionCatalogue, ActionInfo } from '../../src/engine/catalogue.js';
-import { planFromLlmText } from '../../src/engine/plan/lenient.js';
-import { buildDecomposePrompt, buildRepairPrompt, recapExcerpt, stepDraftJsonSchema } from '../../src/engine/plan/prompt.js';
-import { TIERS } from '../../src/engine/model.js';
-import { builtinPlanner } from '../helpers/catalogue.js';
+import type { ActionCatalogue, ActionInfo } from '../../../src/engine/catalogue.js';
+import { planFromLlmText } from '../../../src/engine/plan/lenient.js';
+import { buildDecomposePrompt, buildRepairPrompt, recapExcerpt, stepDraftJsonSchema } from '../../../src/engine/plan/prompt.js';
+import { TIERS } from '../../../src/engine/model.js';
+import { builtinPlanner } from '../../helpers/catalogue.js';
 
 const NAMES = ['research', 'plan', 'implement', 'execute', 'test', 'shell', 'review', 'notify'];
 

@@ -1,11 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { TaskGraph } from '../../src/engine/graph.js';
-import type { Phase, Step, StepRun, Task, Tier } from '../../src/engine/model.js';
-import { formatPlanForApproval, summarizeTask } from '../../src/engine/views/summarize.js';
-import { firstLineSummary } from '../../src/plugins/text.js';
-import { testCatalogue } from '../helpers/catalogue.js';
-import { finalizeDrafts } from '../../src/engine/plan/finalize.js';
-import { withTierFloor } from '../../src/engine/plan/tier-floor.js';
+import { TaskGraph } from '../../../src/engine/graph.js';
+import type { Phase, Step, StepRun, Task, Tier } from '../../../src/engine/model.js';
+import { formatPlanForApproval, summarizeTask } from '../../../src/engine/views/summarize.js';
+import { testCatalogue } from '../../helpers/catalogue.js';
+import { finalizeDrafts } from '../../../src/engine/plan/finalize.js';
+import { withTierFloor } from '../../../src/engine/plan/tier-floor.js';
 
 const TASK_ID = '0f8c2a52-7a3e-4c1b-9d55-1f2e3a4b5c6d';
 
@@ -73,7 +72,7 @@ describe('formatPlanForApproval', () => {
     expect(text).toContain('`reject`');
   });
 
-  it('embeds the task id and never a <nonce> placeholder (behaviour 9)', () => {
+  it('embeds the task id and never a <nonce> placeholder', () => {
     const text = plan(makeTask('awaiting_approval', seedSteps));
     expect(text).toContain(TASK_ID);
     expect(text).not.toContain('<nonce>');
@@ -122,7 +121,7 @@ describe('formatPlanForApproval', () => {
     expect(text).toContain('  5. Note\n\n');
   });
 
-  it('renders the exact layout in topological order with 1-based dependency refs (behaviour 8)', () => {
+  it('renders the exact layout in topological order with 1-based dependency refs', () => {
     const steps = [step('d', 'Merge', ['c', 'b']), step('c', 'Test'), step('b', 'Build', ['a']), step('a', 'Fetch')];
     expect(plan(makeTask('awaiting_approval', steps, {}, 'Release v2'))).toBe(
       [
@@ -171,7 +170,7 @@ describe('summarizeTask while running', () => {
     f: done('ok'),
   };
 
-  it('lists non-zero counts in the order done, running, awaiting approval, failed, skipped, cancelled (behaviour 67)', () => {
+  it('lists non-zero counts in the order done, running, awaiting approval, failed, skipped, cancelled', () => {
     expect(summary(makeTask('executing', steps, runs))).toBe(
       'Executing: "Ship it" — 1 done, 1 running, 1 awaiting approval, 1 failed, 1 skipped, 1 cancelled (of 7 steps)',
     );
@@ -200,7 +199,7 @@ describe('summarizeTask while running', () => {
 });
 
 describe('summarizeTask when finished', () => {
-  it('says Completed and all N steps succeeded for a successful run (behaviour 64)', () => {
+  it('says Completed and all N steps succeeded for a successful run', () => {
     const text = summary(makeTask('completed', seedSteps, { s1: done('found it'), s2: done('', 'hello\n') }));
     expect(text).toContain('Completed');
     expect(text).toBe(
@@ -215,7 +214,7 @@ describe('summarizeTask when finished', () => {
     );
   });
 
-  it('uses the mixed headline and numbers lines by topological position (behaviour 65)', () => {
+  it('heads a mixed outcome with succeeded, failed, skipped and cancelled counts and numbers step lines by topological position', () => {
     const steps = [
       step('e', 'Notify', ['d']),
       step('d', 'Deploy', ['b']),
@@ -251,7 +250,7 @@ describe('summarizeTask when finished', () => {
     expect(text.split('\n')[0]).toBe('Completed: "Ship it" — 1/2 succeeded, 1 failed, 0 skipped');
   });
 
-  it('appends the longest trimmed completed stdout under the Result separator (behaviour 66)', () => {
+  it('appends the longest trimmed completed stdout under the Result separator', () => {
     const steps = [step('a', 'One'), step('b', 'Two'), step('c', 'Three'), step('d', 'Four')];
     const runs: Record<string, StepRun> = {
       a: done('short', '  abc  '),
@@ -274,28 +273,9 @@ describe('summarizeTask when finished', () => {
     expect(result).toBe('y'.repeat(4_000) + '\n…[truncated]');
   });
 
-  it('summarizes a cancelled task as Cancelled with the request (behaviour 67)', () => {
+  it('summarizes a cancelled task as Cancelled with the request', () => {
     const text = summary(makeTask('cancelled', seedSteps, { s1: { state: 'cancelled' } }, 'Do the thing'));
     expect(text).toBe('Cancelled: "Do the thing"');
-  });
-});
-
-describe('firstLineSummary', () => {
-  it('returns the first non-blank line, trimmed', () => {
-    expect(firstLineSummary('\n   \r\n  hello world  \r\nsecond')).toBe('hello world');
-    expect(firstLineSummary('')).toBe('');
-    expect(firstLineSummary(' \n\t\n')).toBe('');
-  });
-
-  it('keeps a 160-character line and cuts a longer one to 157 characters plus an ellipsis', () => {
-    expect(firstLineSummary('a'.repeat(160))).toBe('a'.repeat(160));
-    expect(firstLineSummary('b'.repeat(161))).toBe('b'.repeat(157) + '…');
-    expect(firstLineSummary('c'.repeat(20), 10)).toBe('c'.repeat(7) + '…');
-  });
-
-  it('counts characters, not UTF-16 units, so emoji are never split', () => {
-    expect(firstLineSummary('😀'.repeat(160))).toBe('😀'.repeat(160));
-    expect(firstLineSummary('😀'.repeat(200))).toBe('😀'.repeat(157) + '…');
   });
 });
 

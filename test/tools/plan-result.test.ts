@@ -1,7 +1,7 @@
 /**
- * A bounded plan: the published input schema bounds the whole plan, an over-large one is refused
- * by schema validation (nothing stored, the server keeps serving), and the largest plan it allows
- * still gets a `plan` result a host can read, while planHash and the task resource cover all of it.
+ * What a `plan` result echoes of a big plan (src/tools/plan-result.ts): the largest plan the input
+ * schema allows still gets a result a host can read — the first steps, a line saying where the
+ * rest is, the closing instructions — while planHash and the task resource cover all of it.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,48 +25,6 @@ function size(result: CallToolResult): number {
 }
 
 const outputStep = (description: string, output = 'o') => ({ description, action: 'plan', output });
-
-describe('plan input bounds', () => {
-  it('publishes the bounds in the input schema', async () => {
-    h = await startHarness();
-    const { tools } = await h.client.listTools();
-    const schema = tools.find((t) => t.name === 'plan')?.inputSchema as Record<string, any>;
-    expect(schema.properties.steps).toMatchObject({ maxItems: 1_000, minItems: 1 });
-    expect(schema.properties.steps.description).toContain('1 MiB of JSON');
-    expect(schema.properties.steps.items.properties.description.maxLength).toBe(10_000);
-    expect(schema.properties.request.maxLength).toBe(100_000);
-    expect(schema.properties.context.description).toContain('256 KiB');
-  });
-
-  it('refuses steps over 1 MiB of JSON with a validation error naming steps, and stores nothing', async () => {
-    h = await startHarness();
-    const steps = Array.from({ length: 200 }, (_, i) => outputStep(`Step ${i}`, 'é'.repeat(3_000)));
-    const result = await h.call('plan', { request: 'too big', steps });
-    expect(result.isError).toBe(true);
-    expect(text(result)).toContain('Input validation error');
-    expect(text(result)).toContain('steps');
-    expect(text(result)).toContain(`over ${1024 * 1024} bytes as JSON`);
-    expect((await h.ok('status', {})).total).toBe(0);
-    // Still serving.
-    expect((await h.ok('plan', { request: 'small', steps: [outputStep('One step')] })).phase).toBe('awaiting_approval');
-  });
-
-  it('refuses context facts over 256 KiB', async () => {
-    h = await startHarness();
-    const facts = Array.from({ length: 30 }, () => 'f'.repeat(10_000));
-    const result = await h.call('plan', { request: 'r', steps: [outputStep('One step')], context: { facts } });
-    expect(result.isError).toBe(true);
-    expect(text(result)).toContain('context');
-    expect(text(result)).toContain(`over ${256 * 1024} bytes as JSON`);
-  });
-
-  it('bounds the plan_request prompt argument like the plan request', async () => {
-    h = await startHarness();
-    await expect(h.client.getPrompt({ name: 'plan_request', arguments: { request: 'r'.repeat(100_001) } })).rejects.toThrow(/request/);
-    const prompt = await h.client.getPrompt({ name: 'plan_request', arguments: { request: 'r'.repeat(100_000) } });
-    expect(JSON.stringify(prompt).length).toBeLessThan(200_000);
-  });
-});
 
 describe('the plan result of the largest plan allowed', () => {
   const description = (i: number) => (i === 900 ? `Wipe the cache ${i} `.padEnd(900, 'w') : `Step ${i} `.padEnd(900, 'd'));
@@ -115,15 +73,5 @@ describe('the plan result of the largest plan allowed', () => {
     const line = (planned.planText as string).split('\n').find((l) => l.startsWith('  1. '));
     expect(line?.length).toBeLessThanOrEqual(300);
     expect(line).toContain('destructive');
-  });
-});
-
-describe('needs_plan', () => {
-  it('stays bounded by the request and context bounds', async () => {
-    h = await startHarness();
-    const facts = Array.from({ length: 25 }, () => 'f'.repeat(10_000));
-    const result = await h.call('plan', { request: 'r'.repeat(100_000), context: { facts } });
-    expect((result.structuredContent as { phase: string }).phase).toBe('needs_plan');
-    expect(size(result)).toBeLessThan(500_000);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { rejectionAsync, testCatalogue } from '../helpers/catalogue.js';
-import { validateHostDrafts } from '../../src/engine/plan/strict.js';
+import { rejectionAsync, testCatalogue } from '../../helpers/catalogue.js';
+import { validateHostDrafts } from '../../../src/engine/plan/strict.js';
 
 const validate = (drafts: unknown[], options: { allowlist?: string[]; agents?: string[] } = {}) =>
   validateHostDrafts(drafts, testCatalogue(options));
