@@ -299,8 +299,9 @@ describe('answers given to another server on the same database', () => {
     await until(owner, planned.taskId, (t) => step(t, 's1').state === 'awaiting_confirmation');
 
     const other = await boot();
-    expect(errorCode(await other.call('approve', { taskId: planned.taskId, stepId: 's1', decision: 'retry' }))).toBe(undefined);
-    // The owner refuses an answer of the wrong kind (it logs it) and keeps waiting; the right one goes through.
+    // An answer of the wrong kind is refused where it is given, and nothing is left for the owner.
+    expect(errorCode(await other.call('approve', { taskId: planned.taskId, stepId: 's1', decision: 'retry' }))).toBe('INVALID_ARGUMENT');
+    expect(writeDb(owner.db, 'DELETE FROM step_answers')).toBe(0);
     await other.ok('approve', { taskId: planned.taskId, stepId: 's1', comment: 'go ahead' });
     const { task } = await owner.ok<{ task: TaskViewT }>('status', { taskId: planned.taskId, waitUntil: 'terminal', timeoutSeconds: 20 });
     expect(task.phase).toBe('completed');
