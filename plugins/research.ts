@@ -15,6 +15,8 @@ export default definePlugin({
   fromDescription: 'query',
   // An LLM question: asking again is harmless.
   effects: 'none',
+  // One request: up to 2,048 tokens of answer plus the prompt.
+  planner: { estimate: { tokens: 2_500 } },
   input: z.object({ query: z.string().min(1).describe('The question to research') }),
   async run(input, ctx) {
     if (!ctx.llm.available) {

@@ -15,7 +15,8 @@ export default definePlugin({
   tier: 'read',
   fromDescription: 'artifact',
   effects: 'none',
-  planner: { consumesPriorOutput: true },
+  // One request: up to 1,024 tokens of review plus the artifact and the outputs it depends on.
+  planner: { consumesPriorOutput: true, estimate: { tokens: 2_000 } },
   input: z.object({ artifact: z.string().min(1).describe('What to review: a path, a name, or the text itself') }),
   async run(input, ctx) {
     if (!ctx.llm.available) {

@@ -5,6 +5,7 @@ import type { ApprovalSettings } from './approval/policy.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { Engine } from './engine/engine.js';
+import { Budgets } from './engine/governance/budgets.js';
 import { ownerId } from './engine/run/recovery.js';
 import { Slots } from './engine/run/slots.js';
 import { Writer } from './engine/run/writer.js';
@@ -15,6 +16,8 @@ import { closeHostedSources, hostPluginDirs } from './plugins/host/start.js';
 import { PluginRegistry, type PluginSource, type RegistryOptions } from './plugins/registry.js';
 import { validatePlugin } from './plugins/validate.js';
 import { createMasker } from './secrets.js';
+import { SqliteBudgetLedger } from './store/budget-ledger.js';
+import { SqliteEpisodeMemory } from './store/episode-memory.js';
 import { openDatabase } from './store/open.js';
 import { SqliteTaskStore } from './store/task-store.js';
 
@@ -48,7 +51,8 @@ export function createApp(config: Readonly<Config>, options: AppOptions): App {
   ];
   const registry = new PluginRegistry(sources, registryOptionsOf(config));
   // Opened once every plugin and option has passed its checks, so a refused start leaves nothing open.
-  const store = new SqliteTaskStore(openDatabase(config.db));
+  const db = openDatabase(config.db);
+  const store = new SqliteTaskStore(db);
   const approval: ApprovalSettings = { policy: config.approvalPolicy, planTimeoutMs: config.planApprovalTimeoutMs };
   const engine = new Engine({
     store,
@@ -60,6 +64,8 @@ export function createApp(config: Readonly<Config>, options: AppOptions): App {
     logger: options.logger,
     masker: createMasker(config.secretValues),
     slots: new Slots(config.maxConcurrentSteps),
+    budgets: new Budgets({ ledger: new SqliteBudgetLedger(db), settings: config.budgets, clock, store, logger: options.logger }),
+    ...(config.memory.enabled ? { memory: new SqliteEpisodeMemory(db, { maxEpisodes: config.memory.maxEpisodes }) } : {}),
     settings: {
       maxParallel: config.maxParallel,
       stepTimeoutMs: config.stepTimeoutMs,

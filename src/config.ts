@@ -80,6 +80,13 @@ export const DEFAULT_EXEC_ALLOWLIST = [
   'whoami',
 ] as const;
 
+/** Limits of one budget scope; an absent limit is unlimited. */
+const BudgetLimitsSchema = z.strictObject({
+  tokens: z.int().min(0).max(1e12).optional().describe('LLM tokens (sampling, estimated at 4 characters a token, and what plugins report)'),
+  wallSeconds: z.number().positive().max(31_536_000).optional().describe('Seconds tasks spend executing'),
+  delegations: z.int().min(0).max(1e9).optional().describe('Coding-agent runs'),
+});
+
 /** The JSON config file (`--config`). Every field is optional. */
 const FileConfigSchema = z.strictObject({
   maxParallel: z.int().min(1).max(256).default(4),
@@ -150,6 +157,9 @@ const FileConfigSchema = z.strictObject({
         .default(1800),
     })
     .prefault({}),
+  budgets: z.strictObject({ perTask: BudgetLimitsSchema.prefault({}), perDay: BudgetLimitsSchema.prefault({}) }).prefault({}),
+  /** Episodic memory: finished tasks shown to planners of similar requests. */
+  memory: z.strictObject({ enabled: z.boolean().default(true), maxEpisodes: z.int().min(1).max(100_000).default(500) }).prefault({}),
   /** stdio: the engine runs in a background runner per database (see src/runner/); false serves in-process. */
   runner: z
     .union([
@@ -175,6 +185,7 @@ function isOrigin(value: string): boolean {
 
 const ms = z.number().min(0);
 const names = z.array(z.string());
+const limits = z.object({ tokens: z.number().optional(), wallSeconds: z.number().optional(), delegations: z.number().optional() });
 
 /** The server's settings once flags, environment and the config file are read (times in ms). */
 export const ConfigSchema = z.object({
@@ -224,6 +235,9 @@ export const ConfigSchema = z.object({
    * `runner: false`); otherwise how long the background runner lives with no client and no unfinished task.
    */
   runner: z.union([z.literal(false), z.object({ idleMs: ms })]),
+  /** Per-task and per-day limits of tokens, wall time and coding-agent delegations. */
+  budgets: z.object({ perTask: limits, perDay: limits }),
+  memory: z.object({ enabled: z.boolean(), maxEpisodes: z.int() }),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -312,6 +326,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
         sessionIdleMs: file.http.sessionIdleSeconds * 1000,
       },
       runner: values.inline === true || inlineByEnv(env) || file.runner === false ? false : { idleMs: file.runner.idleSeconds * 1000 },
+      budgets: file.budgets,
+      memory: file.memory,
     }),
   };
 }

@@ -60,8 +60,8 @@ export function createServer(deps: ServerDeps): Session {
       description: 'The decomposition prompt the server uses, for hosts that plan with their own model.',
       argsSchema: { request: z.string().max(100_000).describe('What to do') },
     },
-    ({ request }) => {
-      const prompt = deps.engine.planningPrompt(request, {});
+    async ({ request }) => {
+      const prompt = await deps.engine.planningPrompt(request, {});
       const text = deps.engine.masker.mask(`${prompt.systemPrompt}\n\n${prompt.userMessage}`);
       return { messages: [{ role: 'user', content: { type: 'text', text } }] };
     },

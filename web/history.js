@@ -90,14 +90,58 @@ function entryDetails(e) {
   );
 }
 
-/** Limits and use, when the task carries them: every field as the server sends it. */
+const BUDGET_KINDS = [
+  ['tokens', 'Tokens', ''],
+  ['wallSeconds', 'Wall time', ' s'],
+  ['delegations', 'Delegations', ''],
+];
+
+function amount(value, unit) {
+  return value === undefined || value === null ? '—' : `${Number(value).toLocaleString('en-US')}${unit}`;
+}
+
+/** Spend against the task's budgets and today's: one row per budget, "—" where there is no limit. */
 export function budgetList(budget) {
-  return h(
-    'dl',
-    { class: 'meta' },
-    Object.entries(budget).map(([key, value]) => [
-      h('dt', {}, key),
-      h('dd', {}, typeof value === 'object' && value !== null ? h('pre', {}, JSON.stringify(value, null, 2)) : String(value)),
-    ]),
+  const scopes = [
+    ['This task', budget.task],
+    [budget.day?.date ? `Today (${budget.day.date}, UTC)` : 'Today', budget.day],
+  ].filter(([, scope]) => scope && typeof scope === 'object');
+  const rows = scopes.flatMap(([label, scope]) =>
+    BUDGET_KINDS.filter(([kind]) => scope[kind]).map(([kind, name, unit]) => {
+      const { spent, limit, left } = scope[kind];
+      return h(
+        'tr',
+        {},
+        h('th', { scope: 'row' }, `${label}: ${name.toLowerCase()}`),
+        h('td', {}, amount(spent, unit)),
+        h('td', {}, limit === undefined ? 'unlimited' : amount(limit, unit)),
+        h('td', {}, amount(left, unit)),
+      );
+    }),
   );
+  const reserved = budget.task?.reservedTokens
+    ? h('p', { class: 'muted' }, `${amount(budget.task.reservedTokens, '')} tokens held by sampling requests in flight.`)
+    : null;
+  return [
+    h(
+      'div',
+      { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Budgets, scrollable' },
+      h(
+        'table',
+        { class: 'audit budget' },
+        h('caption', { class: 'visually-hidden' }, 'Spend against each budget'),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Budget', 'Spent', 'Limit', 'Left'].map((c) => h('th', { scope: 'col' }, c)),
+          ),
+        ),
+        h('tbody', {}, rows),
+      ),
+    ),
+    reserved,
+  ].filter(Boolean);
 }

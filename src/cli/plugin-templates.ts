@@ -108,6 +108,15 @@ function fakeCtx${signature} {
     deps: {},
     notify: async () => false,
     progress: ignore,
+    attempt: 1,
+    idempotencyKey: 'test-task:s1',
+    budget: { remaining: () => ({}), spend: async () => {} },
+    agents: {
+      list: () => [],
+      delegate: async () => {
+        throw new Error('no coding agents in this test');
+      },
+    },
     ...overrides,
   };
 }

@@ -26,6 +26,8 @@ export interface PlannerInfo {
   consumesPriorOutput: boolean;
   untypedStepField?: string;
   fieldAliases: Readonly<Record<string, string>>;
+  /** What a step spends when its planner gives no estimate (plan-time budget checks). */
+  estimate?: { tokens?: number; delegations?: number };
 }
 
 /**

@@ -2,6 +2,9 @@ import type { EventEmitter } from 'node:events';
 import { OrchestrateError, errorMessage } from '../errors.js';
 import type { ActionInfo } from './catalogue.js';
 import { detachedChannel, type ClientChannel } from './channel.js';
+import type { BudgetReport } from './governance/budgets.js';
+import { recallEpisodes } from './governance/episodes.js';
+import { taskEnded } from './governance/task-ended.js';
 import { assertApprovable, decided, endTask, notFound, postStepAnswer, type Decision } from './decisions.js';
 
 export type { Decision } from './decisions.js';
@@ -66,12 +69,15 @@ export class Engine {
   async planBySampling(
     request: string,
     context: TaskContext,
-    sample: (system: string, user: string, signal: AbortSignal) => Promise<string>,
+    sample: (system: string, user: string, signal: AbortSignal, maxTokens: number) => Promise<string>,
     signal: AbortSignal,
   ): Promise<PlannedTask> {
     this.#assertOpen();
-    const prompt = this.planningPrompt(request, context);
-    const text = await untilAborted(sample(prompt.systemPrompt, prompt.userMessage, signal), signal);
+    const prompt = await this.planningPrompt(request, context);
+    const maxTokens = this.#deps.settings.samplingMaxTokens;
+    const text = await this.#deps.budgets.meterPlanning(prompt.systemPrompt.length + prompt.userMessage.length, maxTokens, () =>
+      untilAborted(sample(prompt.systemPrompt, prompt.userMessage, signal, maxTokens), signal),
+    );
     const drafts = await planFromLlmText(text, this.#deps.catalogue);
     return createTask(this.#deps, request, context, 'sampling', drafts);
   }
@@ -96,13 +102,20 @@ export class Engine {
     return { ...(requested?.facts ? { facts: requested.facts } : {}), ...workspace, ...(clientSamples ? { clientSamples } : {}) };
   }
 
-  planningPrompt(request: string, context: TaskContext): PlannerPrompt {
+  /** The decomposition prompt, with the past tasks most like this request. */
+  async planningPrompt(request: string, context: TaskContext): Promise<PlannerPrompt> {
     const { allowlist } = this.#deps.settings;
     return buildDecomposePrompt(request, {
       catalogue: this.#deps.catalogue,
       ...(context.facts ? { facts: context.facts } : {}),
       ...(allowlist ? { allowlist: [...allowlist] } : {}),
+      episodes: await recallEpisodes(this.#deps, request),
     });
+  }
+
+  /** Today's spend against the per-day budgets, and every limit. */
+  budgetReport(): Promise<BudgetReport> {
+    return this.#deps.budgets.report();
   }
 
   /** JSON Schema of a steps array, for clients that write the plan themselves. */
@@ -187,6 +200,7 @@ export class Engine {
       });
     }
     const valid = await validateHostDrafts(drafts, this.#deps.catalogue);
+    await this.#deps.budgets.checkCorrection(run, valid, this.#deps.catalogue);
     await run.submitReplan(toSteps(run, valid));
     return run.task;
   }
@@ -202,7 +216,8 @@ export class Engine {
   /** The TaskView of a task, with this server's settings in its hints. */
   async view(taskId: string, options: Omit<ViewOptions, 'confirmationTimeoutsMs'> = {}): Promise<TaskView> {
     const { task, graph } = await this.get(taskId);
-    return toTaskView(task, graph, { ...options, confirmationTimeoutsMs: this.#deps.settings.confirmationTimeoutsMs });
+    const view = toTaskView(task, graph, { ...options, confirmationTimeoutsMs: this.#deps.settings.confirmationTimeoutsMs });
+    return this.#deps.budgets.limited ? { ...view, budget: await this.#deps.budgets.view(taskId) } : view;
   }
 
   list(query: TaskQuery): Promise<{ items: TaskSummary[]; total: number }> {
@@ -372,6 +387,8 @@ export class Engine {
       .finally(async () => {
         this.#runs.delete(run.task.id);
         await deps.store.release(run.task.id, deps.settings.ownerId).catch(() => {});
+        // Budgets and memory need no ownership, so a finished task is released first.
+        await taskEnded(run);
       });
   }
 

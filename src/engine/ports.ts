@@ -9,6 +9,7 @@
  */
 import type { ClientChannel, LogLevel } from './channel.js';
 import type { Actor, AuditKind, Phase, PlanOrigin, Step, StepRun, Task, TaskMeta } from './model.js';
+import type { StepBudget } from './governance/ports.js';
 
 /** One audit entry as the engine writes it; the store adds the chain fields. */
 export interface AuditRecord {
@@ -211,6 +212,7 @@ export interface StepContext {
   deps: Readonly<Record<string, DependencyResult>>;
   notify(message: string, level?: Extract<LogLevel, 'info' | 'warning' | 'error'>): Promise<boolean>;
   progress(message: string): void;
+  budget: StepBudget;
   /** Which attempt this is (1, 2, …), counted across restarts. */
   attempt: number;
   /** Stable for this task and step across attempts and restarts: a key for making external calls safe to repeat. */

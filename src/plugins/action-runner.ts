@@ -1,4 +1,5 @@
 import type { ActionRunner, InputParse, StepContext, StepResult } from '../engine/ports.js';
+import { AGENT_OPTIONS_OF, agentAccess } from './agents.js';
 import type { ActionContext, ActionResult } from './api.js';
 import type { PluginRegistry } from './registry.js';
 import { checkedOutcome } from './result.js';
@@ -29,7 +30,7 @@ export function createActionRunner(registry: PluginRegistry, sandbox: SandboxCon
       let result: ActionResult | undefined;
       let error: unknown;
       try {
-        result = await plugin.run(input, actionContext(context, sandbox, registry.options(action)));
+        result = await plugin.run(input, actionContext(context, sandbox, registry.options(action), registry.options(AGENT_OPTIONS_OF)));
       } catch (caught) {
         error = caught;
       }
@@ -45,9 +46,19 @@ export function createActionRunner(registry: PluginRegistry, sandbox: SandboxCon
   };
 }
 
-function actionContext(context: StepContext, sandbox: SandboxConfig, options: Readonly<Record<string, unknown>>): ActionContext {
+function actionContext(
+  context: StepContext,
+  sandbox: SandboxConfig,
+  options: Readonly<Record<string, unknown>>,
+  agentOptions: Readonly<Record<string, unknown>>,
+): ActionContext {
   const { allowedPaths, onProcess, ...rest } = context;
   const config = allowedPaths ? { ...sandbox, allowedPaths } : sandbox;
   const onSpawn = onProcess && ((pid: number) => onProcess({ pgid: pid, started: processStart(pid) ?? '' }));
-  return { ...rest, exec: createExec(config, context.workdir, context.signal, onSpawn), options };
+  return {
+    ...rest,
+    exec: createExec(config, context.workdir, context.signal, onSpawn),
+    options,
+    agents: agentAccess(agentOptions, config, context),
+  };
 }

@@ -164,6 +164,48 @@ export interface PluginLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** What is left of each of the task's budgets (the tighter of its own and today's); undefined is unlimited. */
+export interface BudgetLeft {
+  tokens?: number;
+  wallSeconds?: number;
+  delegations?: number;
+}
+
+/** The task's budgets (config `budgets`). Sampling through `ctx.llm` is counted already. */
+export interface BudgetAccess {
+  remaining(): BudgetLeft;
+  /**
+   * Reports use the server cannot see: `tokens` of models the plugin calls itself (always counted;
+   * rejects when that passes a token budget), `delegations` before the run they pay for (refused,
+   * and not counted, when none is left). A rejection is an Error with `code` "BUDGET_EXCEEDED";
+   * the task then stops starting new steps.
+   */
+  spend(use: { tokens?: number; delegations?: number }): Promise<void>;
+}
+
+/** A coding agent steps may delegate to: configured under `plugins.implement.agents`, or found on PATH. */
+export interface AgentInfo {
+  name: string;
+  /** The executable it runs. */
+  command: string;
+  aliases: string[];
+  /** The agent "default" picks. */
+  default: boolean;
+  source: 'configured' | 'discovered';
+}
+
+/** The coding agents of this server, the way the built-in `implement` action uses them. */
+export interface AgentAccess {
+  list(): AgentInfo[];
+  /**
+   * Runs a coding agent on `spec` in the task's working directory: `agent` (a name, an alias, or
+   * "default"), then `plugins.implement.fallbacks` when it fails to launch, exits non-zero or times
+   * out. Each agent run counts as one delegation. Resolves with the agent's result (`artifacts`: the
+   * files it created or changed; `data.agent`: who did it); rejects when no agent succeeded.
+   */
+  delegate(spec: string, options?: { agent?: string; signal?: AbortSignal }): Promise<ActionResult>;
+}
+
 /** A plugin's one door into the server. */
 export interface ActionContext {
   taskId: string;
@@ -185,6 +227,8 @@ export interface ActionContext {
   notify(message: string, level?: 'info' | 'warning' | 'error'): Promise<boolean>;
   /** Reports progress of a long step. */
   progress(message: string): void;
+  budget: BudgetAccess;
+  agents: AgentAccess;
   /** Which attempt this is (1, 2, …): a step with a retry policy runs again after a retryable failure, and counts on across restarts. */
   attempt: number;
   /**
@@ -232,6 +276,11 @@ export interface PlannerMetadata {
   untypedStepField?: string;
   /** Other names planners give this action's input fields, e.g. `{ spec: 'output' }`. */
   fieldAliases?: Record<string, string>;
+  /**
+   * What one step of this action spends when its planner gives no `estimated_tokens`: LLM tokens,
+   * coding-agent delegations. A plan whose estimate does not fit a budget is refused at plan time.
+   */
+  estimate?: { tokens?: number; delegations?: number };
   /**
    * Lines planners need that depend on the server's configuration (e.g. the agents a step may
    * name), added to the decomposition and repair prompts.

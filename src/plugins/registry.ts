@@ -195,6 +195,7 @@ function infoOf(plugin: ActionPlugin<unknown>, schema: InputSchema, settings: Pl
       consumesPriorOutput: planner.consumesPriorOutput === true,
       ...(planner.untypedStepField ? { untypedStepField: planner.untypedStepField } : {}),
       fieldAliases: planner.fieldAliases ?? {},
+      ...(planner.estimate ? { estimate: { ...planner.estimate } } : {}),
     },
   };
 }

@@ -22,6 +22,7 @@ const pluginShape = z.object({
       consumesPriorOutput: z.boolean().optional(),
       untypedStepField: z.string().min(1).optional(),
       fieldAliases: z.record(z.string(), z.string()).optional(),
+      estimate: z.object({ tokens: z.int().min(0).optional(), delegations: z.int().min(0).optional() }).optional(),
       context: z.custom<unknown>((value) => value === undefined || typeof value === 'function', 'must be a function when given').optional(),
     })
     .optional(),

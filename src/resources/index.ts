@@ -2,9 +2,9 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import { SubscribeRequestSchema, UnsubscribeRequestSchema, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Engine } from '../engine/engine.js';
 import type { Masker } from '../secrets.js';
-import { readActions, readAudit, readTask, readTasks, recentTasks, TASKS_RESOURCE_LIMIT } from './read.js';
+import { readActions, readAudit, readBudgets, readTask, readTasks, recentTasks, TASKS_RESOURCE_LIMIT } from './read.js';
 import { ResourceSubscriptions } from './subscriptions.js';
-import { ACTIONS_URI, AUDIT_TEMPLATE, TASK_TEMPLATE, TASKS_URI, taskUri } from './uris.js';
+import { ACTIONS_URI, AUDIT_TEMPLATE, BUDGETS_URI, TASK_TEMPLATE, TASKS_URI, taskUri } from './uris.js';
 
 const JSON_MIME = 'application/json';
 
@@ -55,6 +55,16 @@ export function registerResources(mcp: McpServer, engine: Engine): ResourceSubsc
     ACTIONS_URI,
     { title: 'Actions', description: 'The loaded action plugins: names, descriptions, input schemas, tiers', mimeType: JSON_MIME },
     (uri) => json(uri, readActions(engine), engine.masker),
+  );
+  mcp.registerResource(
+    'budgets',
+    BUDGETS_URI,
+    {
+      title: 'Budgets',
+      description: "Today's (UTC) spend of tokens, wall time and coding-agent delegations against the per-day budgets, and every limit",
+      mimeType: JSON_MIME,
+    },
+    async (uri) => json(uri, await readBudgets(engine), engine.masker),
   );
 
   const subscriptions = new ResourceSubscriptions(mcp, engine);

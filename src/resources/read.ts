@@ -44,6 +44,11 @@ export async function readAudit(engine: Engine, uri: string, taskId: string) {
   return { taskId, phases, attempts, chain, entries };
 }
 
+/** Today's (UTC) spend against the per-day budgets, with the limits of both scopes; absent limits are unlimited. */
+export function readBudgets(engine: Engine) {
+  return engine.budgetReport();
+}
+
 export function readActions(engine: Engine) {
   return engine.actions();
 }

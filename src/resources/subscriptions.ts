@@ -5,7 +5,7 @@ import type { Task } from '../engine/model.js';
 import type { PhaseChange } from '../engine/run/writer.js';
 import { resourceNotFound } from './read.js';
 import { UpdateScheduler } from './scheduler.js';
-import { auditUri, parseResourceUri, TASKS_URI, taskUri } from './uris.js';
+import { auditUri, BUDGETS_URI, parseResourceUri, TASKS_URI, taskUri } from './uris.js';
 
 /** Step-level changes of one task reach a subscriber at most this often. */
 export const UPDATE_WINDOW_MS = 50;
@@ -53,8 +53,9 @@ export class ResourceSubscriptions {
     this.#uris.clear();
   }
 
+  // Spend changes as tasks run, so a change of any task may be news for the budgets resource.
   readonly #onChange = (task: Task): void => {
-    for (const uri of [taskUri(task.id), auditUri(task.id)]) {
+    for (const uri of [taskUri(task.id), auditUri(task.id), BUDGETS_URI]) {
       if (this.#uris.has(uri)) this.#scheduler.later(uri);
     }
   };

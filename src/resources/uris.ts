@@ -2,10 +2,11 @@ import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 
 export const TASKS_URI = 'orchestrate://tasks';
 export const ACTIONS_URI = 'orchestrate://actions';
+export const BUDGETS_URI = 'orchestrate://budgets';
 export const TASK_TEMPLATE = 'orchestrate://tasks/{taskId}';
 export const AUDIT_TEMPLATE = 'orchestrate://tasks/{taskId}/audit';
 
-export type ResourceRef = { kind: 'tasks' | 'actions'; uri: string } | { kind: 'task' | 'audit'; uri: string; taskId: string };
+export type ResourceRef = { kind: 'tasks' | 'actions' | 'budgets'; uri: string } | { kind: 'task' | 'audit'; uri: string; taskId: string };
 
 export function taskUri(taskId: string): string {
   return `${TASKS_URI}/${taskId}`;
@@ -25,6 +26,7 @@ const auditTemplate = new UriTemplate(AUDIT_TEMPLATE);
 export function parseResourceUri(uri: string): ResourceRef | undefined {
   if (uri === TASKS_URI) return { kind: 'tasks', uri };
   if (uri === ACTIONS_URI) return { kind: 'actions', uri };
+  if (uri === BUDGETS_URI) return { kind: 'budgets', uri };
   const task = taskTemplate.match(uri)?.taskId;
   if (typeof task === 'string') return { kind: 'task', uri: taskUri(task), taskId: task };
   const audit = auditTemplate.match(uri)?.taskId;

@@ -115,6 +115,22 @@ const MIGRATIONS: readonly Migration[] = [
   );
   CREATE INDEX idx_step_answers_task ON step_answers(task_id, id);
   `,
+  // Budget spend per task and per UTC day; finished tasks, searchable by their words (episodic memory).
+  `
+  CREATE TABLE budget_spend (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    tokens INTEGER NOT NULL DEFAULT 0,
+    reserved_tokens INTEGER NOT NULL DEFAULT 0,
+    wall_ms INTEGER NOT NULL DEFAULT 0,
+    delegations INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (scope, key)
+  ) WITHOUT ROWID;
+
+  CREATE VIRTUAL TABLE episodes USING fts5(
+    request, details, task_id UNINDEXED, ended_at UNINDEXED, body UNINDEXED, tokenize = 'porter unicode61'
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

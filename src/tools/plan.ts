@@ -1,5 +1,6 @@
 import { CreateMessageResultSchema, ListRootsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { SampleRequest } from '../engine/channel.js';
 import type { PlannedTask } from '../engine/plan/create-task.js';
 import { OrchestrateError } from '../errors.js';
 import { samplingError, samplingParams, samplingText } from '../session/sampling.js';
@@ -63,7 +64,7 @@ export const planTool = defineTool({
     const context = engine.taskContext(args.context, roots, services.session.canSample());
     if (args.steps) return planned(await engine.planWithSteps(args.request, context, args.steps));
     if (!services.session.canSample()) {
-      const prompt = engine.planningPrompt(args.request, context);
+      const prompt = await engine.planningPrompt(args.request, context);
       return ok(
         {
           phase: 'needs_plan',
@@ -75,7 +76,8 @@ export const planTool = defineTool({
       );
     }
     const { mask } = engine.masker;
-    const sample = (system: string, user: string, signal: AbortSignal) => sampleInCall(extra, services, mask(system), mask(user), signal);
+    const sample = (system: string, user: string, signal: AbortSignal, maxTokens: number) =>
+      sampleInCall(extra, services, { system: mask(system), messages: [{ role: 'user', content: mask(user) }], maxTokens }, signal);
     return planned(await engine.planBySampling(args.request, context, sample, extra.signal));
   },
 });
@@ -97,10 +99,10 @@ function planned(result: PlannedTask) {
 }
 
 /** Sampling inside the tool call, so HTTP transports route it on the call's own stream. */
-async function sampleInCall(extra: ToolExtra, services: ToolServices, system: string, user: string, signal: AbortSignal) {
+async function sampleInCall(extra: ToolExtra, services: ToolServices, request: SampleRequest, signal: AbortSignal) {
   try {
     const result = await extra.sendRequest(
-      { method: 'sampling/createMessage', params: samplingParams({ system, messages: [{ role: 'user', content: user }] }) },
+      { method: 'sampling/createMessage', params: samplingParams(request) },
       CreateMessageResultSchema,
       { signal, timeout: services.samplingTimeoutMs },
     );

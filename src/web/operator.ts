@@ -26,8 +26,6 @@ export interface TaskQuery {
 export interface WebTaskView extends TaskView {
   /** Where the steps run. */
   workdir?: string;
-  /** Limits and use, when the engine tracks them. */
-  budget?: Record<string, unknown>;
 }
 
 export type AuditEntry = StoredAuditRecord;

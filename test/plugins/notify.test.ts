@@ -331,6 +331,8 @@ describe('notify with no channel that can deliver', () => {
       deps: {},
       notify: async () => false,
       progress() {},
+      budget: { remaining: () => ({}), spend: async () => {} },
+      agents: { list: () => [], delegate: () => Promise.reject(new Error('no agents in this test')) },
       attempt: 1,
       idempotencyKey: 't-1:s1',
     };

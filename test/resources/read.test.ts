@@ -46,10 +46,11 @@ describe('resources', () => {
     expect(resources.map((r) => r.uri)).toEqual([
       'orchestrate://tasks',
       'orchestrate://actions',
+      'orchestrate://budgets',
       taskUri(newer.taskId),
       taskUri(older.taskId),
     ]);
-    expect(resources[2]).toMatchObject({ name: newer.taskId, title: 'the newer request', mimeType: 'application/json' });
+    expect(resources[3]).toMatchObject({ name: newer.taskId, title: 'the newer request', mimeType: 'application/json' });
 
     const { resourceTemplates } = await h.client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['orchestrate://tasks/{taskId}', 'orchestrate://tasks/{taskId}/audit']);

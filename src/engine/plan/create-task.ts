@@ -20,7 +20,7 @@ export interface PlannedTask {
  * written in one transaction. Nothing is stored when the graph is invalid.
  */
 export async function createTask(
-  deps: Pick<RunDeps, 'writer' | 'masker'>,
+  deps: Pick<RunDeps, 'writer' | 'masker' | 'budgets' | 'catalogue'>,
   rawRequest: string,
   context: TaskContext,
   origin: Task['origin'],
@@ -31,6 +31,7 @@ export async function createTask(
   let n = 0;
   const steps = finalizeDrafts(withTierFloor(drafts), () => `s${(n += 1)}`);
   const graph = TaskGraph.from(steps);
+  await deps.budgets.checkPlan(steps, deps.catalogue);
   const task: Task = {
     id: randomUUID(),
     request,

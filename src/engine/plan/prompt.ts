@@ -4,6 +4,7 @@
  */
 import type { ActionCatalogue, ActionInfo } from '../catalogue.js';
 import { TIERS } from '../model.js';
+import type { Episode, EpisodeStep } from '../governance/ports.js';
 
 export interface PlannerPrompt {
   systemPrompt: string;
@@ -14,6 +15,8 @@ export interface DecomposePromptOptions {
   catalogue: ActionCatalogue;
   facts?: string[];
   allowlist?: string[];
+  /** Past tasks like this one (episodic memory), most relevant first. */
+  episodes?: readonly Episode[];
 }
 
 export interface RepairRequest {
@@ -29,6 +32,10 @@ export type RepairPromptOptions = Omit<DecomposePromptOptions, 'facts'>;
 
 const JSON_ONLY = 'Return ONLY valid JSON (an array of objects). No markdown.';
 const RECAP_LIMIT = 1_500;
+/** Characters the past tasks may take in a prompt, heading included. */
+const PAST_LIMIT = 1_500;
+const PAST_HEADING =
+  'Past similar tasks on this server (learn from them: do not plan again what failed the same way; build on what recovered it):';
 
 const STEP_FORMAT = `Output a JSON array of step objects. Each step has:
 - "description": what the step does, in one sentence a human can approve.
@@ -51,6 +58,7 @@ export function buildDecomposePrompt(request: string, options: DecomposePromptOp
   if (facts.length > 0) {
     sections.push(`Relevant project context (treat as ground truth):\n${facts.map((fact) => `- ${fact}`).join('\n')}`);
   }
+  sections.push(...pastTasksSection(options.episodes ?? []));
   sections.push(...rosterSections(options, 'every command of an action that runs one binary without a shell must start with one of these'));
   return { systemPrompt: decomposeSystemPrompt(options.catalogue), userMessage: sections.join('\n\n') };
 }
@@ -62,6 +70,7 @@ export function buildRepairPrompt(repair: RepairRequest, options: RepairPromptOp
     `What already succeeded (do NOT redo):\n${done}`,
     `Failed step: ${repair.failedStep}\nActual error: ${repair.error}` +
       (repair.outputTail ? `\nLast output of the failed step:\n${repair.outputTail}` : ''),
+    ...pastTasksSection(options.episodes ?? []),
     ...rosterSections(options, 'commands run through a shell are not limited by this list'),
   ];
   return { systemPrompt: repairSystemPrompt(options.catalogue), userMessage: sections.join('\n\n') };
@@ -116,6 +125,33 @@ function recapLines(step: RepairRequest['completed'][number]): string {
   if (!output) return `- ${step.description}\n  (no stdout)`;
   const lines = output.split('\n').map((line) => `    ${line}`);
   return `- ${step.description}\n  stdout:\n${lines.join('\n')}`;
+}
+
+/** Past tasks like this one, each on a line, within {@link PAST_LIMIT} characters; nothing when there are none. */
+export function pastTasksSection(episodes: readonly Episode[]): string[] {
+  const lines: string[] = [];
+  let used = PAST_HEADING.length;
+  for (const episode of episodes) {
+    const room = PAST_LIMIT - used - 1;
+    if (room < 80) break;
+    const line = episodeLine(lines.length + 1, episode);
+    const kept = line.length > room ? `${line.slice(0, room - 1)}…` : line;
+    lines.push(kept);
+    used += kept.length + 1;
+  }
+  return lines.length === 0 ? [] : [`${PAST_HEADING}\n${lines.join('\n')}`];
+}
+
+function episodeLine(n: number, episode: Episode): string {
+  const step = (s: EpisodeStep) => `"${s.description}" (${s.action})`;
+  const parts = [`${n}. "${episode.request}" — ${episode.outcome}. Plan: ${episode.plan.map((s) => s.action).join(' → ')}.`];
+  if (episode.failures.length > 0)
+    parts.push(`Failed: ${episode.failures.map((s) => `${step(s)}: ${s.error ?? 'no error text'}`).join('; ')}.`);
+  if (episode.recoveredBy.length > 0) parts.push(`Recovered by: ${episode.recoveredBy.map(step).join('; ')}.`);
+  else if (episode.failures.length > 0) parts.push('Nothing recovered it.');
+  if (episode.note) parts.push(`Stopped: ${episode.note}.`);
+  if (episode.agents.length > 0) parts.push(`Agents: ${episode.agents.join(', ')}.`);
+  return parts.join(' ');
 }
 
 function rosterSections(options: RepairPromptOptions, allowlistNote: string): string[] {

@@ -3,6 +3,8 @@ import type { Clock } from '../../clock.js';
 import type { Masker } from '../../secrets.js';
 import type { ActionCatalogue } from '../catalogue.js';
 import type { StepOutputs, Tier } from '../model.js';
+import type { Budgets } from '../governance/budgets.js';
+import type { EpisodeMemory } from '../governance/ports.js';
 import type { ActionRunner, ApprovalGate, TaskStore } from '../ports.js';
 import type { SessionRegistry } from '../routing/sessions.js';
 import type { Slots } from './slots.js';
@@ -48,6 +50,10 @@ export interface RunDeps {
   /** Bounds the steps running at once over every task (`maxConcurrentSteps`). */
   slots: Slots;
   settings: EngineSettings;
+  /** Per-task and per-day budgets (config `budgets`). */
+  budgets: Budgets;
+  /** Past tasks for the planning prompts; absent when memory is off. */
+  memory?: EpisodeMemory;
 }
 
 /** A step whose action failed, as replan sees it. */

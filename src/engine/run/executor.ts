@@ -81,6 +81,8 @@ async function runWave(run: TaskRun, wave: string[]): Promise<StepFailure[]> {
 /** Ends the task: anything left unfinished is skipped, then reconciling → completed | failed. */
 async function finish(run: TaskRun): Promise<void> {
   if (run.signal.aborted) return;
+  // Counted while the task is still this process's, so a budget event it crosses reaches the audit.
+  await run.deps.budgets.forRun(run).countWallTime();
   const at = run.deps.writer.now();
   const leftovers: Array<readonly [string, StepRun]> = [];
   for (const [stepId, state] of run.task.runs) {

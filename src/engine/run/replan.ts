@@ -1,4 +1,7 @@
 import { errorMessage } from '../../errors.js';
+import { stopForBudget } from '../governance/budget-stop.js';
+import { recallEpisodes } from '../governance/episodes.js';
+import { meteredRequest } from '../governance/metered.js';
 import { MAX_REPLAN_ATTEMPTS, type Step } from '../model.js';
 import { finalizeDrafts } from '../plan/finalize.js';
 import { planFromLlmText } from '../plan/lenient.js';
@@ -18,7 +21,7 @@ import type { HostReplan, TaskRun } from './task-run.js';
  */
 export async function tryReplan(run: TaskRun, failure: StepFailure): Promise<void> {
   const { task, deps, channel } = run;
-  if (run.signal.aborted || task.replanAttempts >= MAX_REPLAN_ATTEMPTS) return;
+  if (run.signal.aborted || task.replanAttempts >= MAX_REPLAN_ATTEMPTS || (await stopForBudget(run))) return;
   const prompt = buildRepairPrompt(
     {
       originalRequest: task.request,
@@ -30,7 +33,11 @@ export async function tryReplan(run: TaskRun, failure: StepFailure): Promise<voi
         .filter((id) => run.run(id)?.state === 'completed')
         .map((id) => ({ description: run.step(id).description, outputExcerpt: recapExcerpt(run.run(id)?.outputs?.stdout ?? '') })),
     },
-    { catalogue: deps.catalogue, ...(deps.settings.allowlist ? { allowlist: [...deps.settings.allowlist] } : {}) },
+    {
+      catalogue: deps.catalogue,
+      ...(deps.settings.allowlist ? { allowlist: [...deps.settings.allowlist] } : {}),
+      episodes: await recallEpisodes(deps, task.request),
+    },
   );
   if (!(channel.isOpen() && channel.canSample())) {
     await replanByHost(run, failure, `${prompt.systemPrompt}\n\n${prompt.userMessage}`);
@@ -48,8 +55,13 @@ async function replanBySampling(run: TaskRun, prompt: PlannerPrompt): Promise<St
       messages: [{ role: 'user' as const, content: prompt.userMessage }],
       maxTokens: deps.settings.samplingMaxTokens,
     };
-    const text = await untilAborted(channel.sample(request, signal), signal);
-    return toSteps(run, await planFromLlmText(text, deps.catalogue));
+    const text = await untilAborted(
+      meteredRequest(deps.budgets.forRun(run), request, () => channel.sample(request, signal)),
+      signal,
+    );
+    const drafts = await planFromLlmText(text, deps.catalogue);
+    await deps.budgets.checkCorrection(run, drafts, deps.catalogue);
+    return toSteps(run, drafts);
   } catch (error) {
     if (!signal.aborted) deps.logger.warn({ taskId: run.task.id, err: errorMessage(error) }, 'replan by sampling produced no plan');
     return undefined;
@@ -103,7 +115,17 @@ export async function waitForHostReplan(run: TaskRun, timeoutMs: number): Promis
       await run.commit({ meta: { replanRequest: null } });
       return;
     }
-    await run.commit({ meta: { replanRequest: null }, phases: ['executing'] });
+    // No answer by the deadline: the system gives up on the replan, and the audit says so.
+    const expired = answer
+      ? []
+      : [
+          {
+            actor: 'system' as const,
+            kind: 'note' as const,
+            comment: 'no corrective steps came before the deadline; the task goes on without them',
+          },
+        ];
+    await run.commit({ meta: { replanRequest: null }, phases: ['executing'], audit: expired });
     if (answer && answer.steps.length > 0) await splice(run, answer.steps, 'host');
   } finally {
     answer?.applied();

@@ -46,6 +46,7 @@ export async function resumeTask(run: TaskRun): Promise<void> {
     details: { owner: deps.settings.ownerId },
   });
   await run.commit({ steps: changes, audit });
+  await deps.budgets.forRun(run).releaseStaleHolds();
   for (const [stepId, state] of changes) if (state.state === 'pending') run.requeue(stepId);
 }
 

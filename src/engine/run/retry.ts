@@ -1,4 +1,5 @@
 import { sleep } from '../../clock.js';
+import { stopForBudget } from '../governance/budget-stop.js';
 import type { RetryPolicy, Step } from '../model.js';
 import type { StepFailure } from './deps.js';
 import { attemptStep, failStep } from './step-runner.js';
@@ -34,6 +35,8 @@ export async function runWithRetries(run: TaskRun, stepId: string): Promise<Step
     while (release) {
       const current = run.run(stepId);
       if (current?.state !== 'pending' || run.signal.aborted) return undefined;
+      // A used-up budget starts nothing more: the pending steps are skipped with its reason.
+      if (await stopForBudget(run)) return undefined;
       const { error: _previous, retryAt: _due, reason: _why, ...rest } = current;
       const started = { ...rest, state: 'running' as const, startedAt: deps.writer.now(), attempt, attempts: policy.attempts };
       const audit = [{ actor: 'system' as const, kind: 'step_attempt' as const, stepId, details: { attempt, of: policy.attempts } }];

@@ -3,6 +3,7 @@ import { OrchestrateError } from '../../errors.js';
 import { formatDuration } from '../views/text.js';
 import type { Logger } from 'pino';
 import type { ClientChannel } from '../channel.js';
+import { meteredLlm } from '../governance/metered.js';
 import type { Step } from '../model.js';
 import type { DependencyResult, StepContext, StepLlm, StepLogger } from '../ports.js';
 import { allowedPathsOf } from '../plan/workdir.js';
@@ -13,6 +14,7 @@ export function stepContext(run: TaskRun, step: Step, signal: AbortSignal, logge
   const { task, channel, deps } = run;
   const workdir = task.context.workdir ?? deps.settings.workdir;
   const allowedPaths = allowedPathsOf(task.context.roots, deps.settings.allowedPaths);
+  const budget = deps.budgets.forRun(run);
   const groups = [...(run.run(step.id)?.processes ?? [])];
   return {
     taskId: task.id,
@@ -20,7 +22,11 @@ export function stepContext(run: TaskRun, step: Step, signal: AbortSignal, logge
     description: step.description,
     signal,
     logger: stepLogger(logger),
-    llm: llmAccess(channel, deps.settings.samplingMaxTokens, (waitSignal) => waitForSampler(run, step, waitSignal)),
+    llm: meteredLlm(
+      llmAccess(channel, deps.settings.samplingMaxTokens, (waitSignal) => waitForSampler(run, step, waitSignal)),
+      budget,
+      deps.settings.samplingMaxTokens,
+    ),
     workdir,
     ...(allowedPaths ? { allowedPaths } : {}),
     deps: dependencyResults(run, step),
@@ -30,6 +36,7 @@ export function stepContext(run: TaskRun, step: Step, signal: AbortSignal, logge
       return true;
     },
     progress: (message) => channel.log('info', { event: 'step_progress', taskId: task.id, stepId: step.id, message }),
+    budget: { remaining: () => budget.remaining(), spend: (use) => budget.spend(use) },
     attempt,
     idempotencyKey: idempotencyKeyOf(task.id, step.id),
     onProcess: (group) => {

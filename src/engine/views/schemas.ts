@@ -87,6 +87,27 @@ export const AwaitingViewSchema = z.discriminatedUnion('kind', [
 ]);
 export type AwaitingView = z.infer<typeof AwaitingViewSchema>;
 
+const BudgetAmountSchema = z.looseObject({
+  spent: z.number().describe('Spent so far (tokens settled, wall seconds, delegations)'),
+  limit: z.number().optional().describe('The limit; absent when unlimited'),
+  left: z.number().optional().describe('What is left (tokens held by requests in flight count as spent)'),
+});
+
+const BudgetAmountsSchema = z.looseObject({
+  tokens: BudgetAmountSchema,
+  wallSeconds: BudgetAmountSchema,
+  delegations: BudgetAmountSchema,
+});
+export type BudgetAmounts = z.infer<typeof BudgetAmountsSchema>;
+
+export const BudgetViewSchema = z
+  .looseObject({
+    task: BudgetAmountsSchema.extend({ reservedTokens: z.number().describe('Tokens held by sampling requests in flight') }),
+    day: BudgetAmountsSchema.extend({ date: z.string().describe('The UTC day per-day budgets count') }),
+  })
+  .describe("Spend against the task's budgets and today's (config budgets.perTask and budgets.perDay)");
+export type BudgetView = z.infer<typeof BudgetViewSchema>;
+
 export const TaskViewSchema = z
   .looseObject({
     id: z.string(),
@@ -108,6 +129,7 @@ export const TaskViewSchema = z
     summaryText: z.string(),
     version: z.number().describe('Changes whenever the task does; pass it back as sinceVersion'),
     awaiting: z.array(AwaitingViewSchema).optional(),
+    budget: BudgetViewSchema.optional(),
   })
   .describe('A task as it is now');
 export type TaskView = z.infer<typeof TaskViewSchema>;

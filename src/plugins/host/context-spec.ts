@@ -27,7 +27,16 @@ export const CONTEXT_CALLS: ReadonlyArray<{ path: string; options?: number }> = 
   { path: 'exec' },
   { path: 'llm.complete', options: 1 },
   { path: 'notify' },
+  { path: 'budget.spend' },
+  { path: 'agents.delegate', options: 1 },
 ];
+
+/**
+ * Methods without arguments that answer at once: the host answers with the server's answer as it
+ * was when the step started, refreshed by every reply to a call (so `budget.remaining()` after an
+ * `llm.complete` or a `budget.spend` counts it).
+ */
+export const CONTEXT_SNAPSHOTS = ['budget.remaining', 'agents.list'] as const;
 
 /** Methods whose caller does not wait (they return nothing): sent, not answered. */
 export const CONTEXT_EMITS = ['progress', 'logger.debug', 'logger.info', 'logger.warn', 'logger.error'] as const;

@@ -4,14 +4,22 @@
  */
 import { errorMessage } from '../../errors.js';
 import type { ActionContext } from '../api.js';
-import { CONTEXT_CALLS, CONTEXT_EMITS, CONTEXT_VALUES, writePath } from './context-spec.js';
+import { CONTEXT_CALLS, CONTEXT_EMITS, CONTEXT_SNAPSHOTS, CONTEXT_VALUES, writePath } from './context-spec.js';
 import type { Peer } from './peer.js';
+import type { CallReply, RunRequest } from './protocol.js';
 
-export function hostContext(run: number, values: Record<string, unknown>, signal: AbortSignal, peer: Peer): ActionContext {
+export function hostContext(run: number, request: Omit<RunRequest, 'input'>, signal: AbortSignal, peer: Peer): ActionContext {
   const ctx: Record<string, unknown> = { signal };
-  for (const path of CONTEXT_VALUES) writePath(ctx, path, values[path]);
+  const snapshots: Record<string, unknown> = { ...request.snapshots };
+  for (const path of CONTEXT_VALUES) writePath(ctx, path, request.values[path]);
+  // A copy each time, so a plugin that edits what it got does not change the next answer.
+  for (const path of CONTEXT_SNAPSHOTS) writePath(ctx, path, () => structuredClone(snapshots[path]));
   for (const { path, options } of CONTEXT_CALLS) {
-    writePath(ctx, path, (...args: unknown[]) => callServer(peer, run, path, args, options));
+    writePath(ctx, path, async (...args: unknown[]) => {
+      const reply = (await callServer(peer, run, path, args, options)) as CallReply;
+      Object.assign(snapshots, reply.snapshots);
+      return reply.value;
+    });
   }
   for (const path of CONTEXT_EMITS) {
     writePath(ctx, path, (...args: unknown[]) => {

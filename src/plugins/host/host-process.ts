@@ -87,7 +87,7 @@ export class HostProcess {
 
   async run(input: Record<string, unknown>, ctx: ActionContext): Promise<ActionResult> {
     const bridge = new RunBridge(ctx);
-    const { id, reply } = this.#peer.request('run', { input, values: bridge.values() });
+    const { id, reply } = this.#peer.request('run', { input, values: bridge.values(), snapshots: bridge.snapshots() });
     this.#runs.set(id, bridge);
     this.#doing.set(id, `while running step ${ctx.stepId}`);
     const onAbort = (): void => {

@@ -65,7 +65,7 @@ export class HostedPlugin {
     try {
       const parsed = (this.#schema as InputSchema).parse(request.input);
       if (!parsed.success) throw new Error(`The step input no longer fits the ${plugin.name} action: ${parsed.problems.join('; ')}`);
-      result = await plugin.run(parsed.data, hostContext(id, request.values, controller.signal, this.#peer));
+      result = await plugin.run(parsed.data, hostContext(id, request, controller.signal, this.#peer));
     } catch (caught) {
       error = caught;
     } finally {

@@ -33,6 +33,14 @@ export interface RunRequest {
   input: Record<string, unknown>;
   /** The ActionContext value fields, by path (see context-spec.ts). */
   values: Record<string, unknown>;
+  /** The answers of the snapshot methods, by path (see context-spec.ts). */
+  snapshots?: Record<string, unknown>;
+}
+
+/** The server's answer to a ctx call, with the snapshot methods' answers as they are now. */
+export interface CallReply {
+  value: unknown;
+  snapshots: Record<string, unknown>;
 }
 
 export interface CallRequest {
@@ -64,6 +72,7 @@ export interface HostedMeta {
     consumesPriorOutput?: boolean;
     untypedStepField?: string;
     fieldAliases?: Record<string, string>;
+    estimate?: { tokens?: number; delegations?: number };
     hasContext: boolean;
   };
   /** `planner.context` lines, computed once at load. */

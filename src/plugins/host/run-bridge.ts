@@ -3,7 +3,8 @@
  * made, following the lists in context-spec.ts.
  */
 import type { ActionContext } from '../api.js';
-import { CONTEXT_CALLS, CONTEXT_EMITS, CONTEXT_VALUES, invokePath, readPath } from './context-spec.js';
+import { CONTEXT_CALLS, CONTEXT_EMITS, CONTEXT_SNAPSHOTS, CONTEXT_VALUES, invokePath, readPath } from './context-spec.js';
+import type { CallReply } from './protocol.js';
 
 const EMITS: ReadonlySet<string> = new Set(CONTEXT_EMITS);
 
@@ -21,7 +22,20 @@ export class RunBridge {
     return Object.fromEntries(CONTEXT_VALUES.map((path) => [path, readPath(this.ctx, path)]));
   }
 
-  async call(id: number, path: string, args: unknown[]): Promise<unknown> {
+  /** The snapshot methods' answers now; a method this ctx lacks answers undefined. */
+  snapshots(): Record<string, unknown> {
+    return Object.fromEntries(
+      CONTEXT_SNAPSHOTS.map((path) => {
+        try {
+          return [path, invokePath(this.ctx, path, [])];
+        } catch {
+          return [path, undefined];
+        }
+      }),
+    );
+  }
+
+  async call(id: number, path: string, args: unknown[]): Promise<CallReply> {
     const spec = CONTEXT_CALLS.find((candidate) => candidate.path === path);
     if (!spec) throw new Error(`ctx.${path} cannot be called from a plugin host`);
     const controller = new AbortController();
@@ -33,7 +47,8 @@ export class RunBridge {
       given[spec.options] = { ...(options && typeof options === 'object' ? options : {}), signal };
     }
     try {
-      return await invokePath(this.ctx, path, given);
+      const value = await invokePath(this.ctx, path, given);
+      return { value, snapshots: this.snapshots() };
     } finally {
       this.#calls.delete(id);
     }
