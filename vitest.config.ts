@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,5 +10,7 @@ export default defineConfig({
     // A test that asserts nothing proves nothing.
     expect: { requireAssertions: true },
     pool: 'forks',
+    // Most tests wait on real processes, sockets and files: two workers even on two cores.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
