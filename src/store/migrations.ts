@@ -115,6 +115,12 @@ const MIGRATIONS: readonly Migration[] = [
   );
   CREATE INDEX idx_step_answers_task ON step_answers(task_id, id);
   `,
+  // Each index is one more page written per audit entry. UNIQUE (chain, seq) finds a chain, and a
+  // task's entries are its chain, so these two only cost.
+  `
+  DROP INDEX IF EXISTS idx_audit_task;
+  DROP INDEX IF EXISTS idx_audit_chain;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

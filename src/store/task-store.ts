@@ -44,11 +44,14 @@ export class SqliteTaskStore implements TaskStore {
   readonly #db: Database;
   readonly #s: ReturnType<typeof prepare>;
   readonly #audit: AuditLog;
+  /** One transaction wrapper for every write: better-sqlite3 builds four functions per `transaction()` call. */
+  readonly #transaction: { immediate(fn: () => unknown): unknown };
 
   constructor(db: Database) {
     this.#db = db;
     this.#audit = new AuditLog(db);
     this.#s = prepare(db);
+    this.#transaction = db.transaction((fn: () => unknown) => fn());
   }
 
   async createTask(task: Task, phases: readonly Phase[], audit: readonly AuditRecord[]): Promise<void> {
@@ -64,7 +67,7 @@ export class SqliteTaskStore implements TaskStore {
       });
       this.#insertSteps(task.id, task.steps, 0);
       for (const phase of phases) this.#s.insertPhase.run(task.id, phase, task.createdAt);
-      for (const entry of audit) this.#audit.append(toEntry(entry, task.id));
+      for (const entry of audit) this.#audit.add(toEntry(entry, task.id));
     });
   }
 
@@ -103,7 +106,7 @@ export class SqliteTaskStore implements TaskStore {
       // Ownership and phase change in one conditional statement: of two approvals racing, one wins.
       if (this.#s.claim.run(owner, at, at, taskId).changes !== 1) return false;
       this.#s.insertPhase.run(taskId, 'executing', at);
-      for (const entry of audit) this.#audit.append(toEntry(entry, taskId));
+      for (const entry of audit) this.#audit.add(toEntry(entry, taskId));
       return true;
     });
   }
@@ -146,7 +149,7 @@ export class SqliteTaskStore implements TaskStore {
         const { planHash, replanAttempts, replanRequest } = change.meta;
         this.#s.updateMeta.run(planHash, replanAttempts, replanRequest ? JSON.stringify(replanRequest) : null, change.at, taskId);
       }
-      for (const entry of change.audit ?? []) this.#audit.append(toEntry(entry, taskId));
+      for (const entry of change.audit ?? []) this.#audit.add(toEntry(entry, taskId));
       return { steps, phases };
     });
   }
@@ -213,7 +216,7 @@ export class SqliteTaskStore implements TaskStore {
 
   async appendAudit(entries: readonly AuditRecord[]): Promise<void> {
     this.#write(() => {
-      for (const entry of entries) this.#audit.append(toEntry(entry, entry.taskId));
+      for (const entry of entries) this.#audit.add(toEntry(entry, entry.taskId));
     });
   }
 
@@ -274,7 +277,7 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   #write<T>(fn: () => T): T {
-    return this.#db.transaction(fn).immediate();
+    return this.#transaction.immediate(fn) as T;
   }
 }
 
@@ -351,5 +354,5 @@ function toSummary(r: ListRow): TaskSummary {
 
 function toEntry(record: AuditRecord, taskId: string | undefined): AuditEntry {
   const { taskId: _own, ...rest } = record;
-  return { ...rest, ...(taskId !== undefined ? { taskId } : {}) };
+  return taskId === undefined ? rest : { taskId, ...rest };
 }
