@@ -49,5 +49,5 @@ function actionContext(context: StepContext, sandbox: SandboxConfig, options: Re
   const { allowedPaths, onProcess, ...rest } = context;
   const config = allowedPaths ? { ...sandbox, allowedPaths } : sandbox;
   const onSpawn = onProcess && ((pid: number) => onProcess({ pgid: pid, started: processStart(pid) ?? '' }));
-  return { ...rest, exec: createExec(config, context.workdir, context.signal, onSpawn), options };
+  return { exec: createExec(config, context.workdir, context.signal, onSpawn), options, ...rest };
 }

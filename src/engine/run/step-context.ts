@@ -3,7 +3,7 @@ import { OrchestrateError } from '../../errors.js';
 import { formatDuration } from '../views/text.js';
 import type { Logger } from 'pino';
 import type { ClientChannel } from '../channel.js';
-import type { Step } from '../model.js';
+import { nextRun, type Step } from '../model.js';
 import type { DependencyResult, StepContext, StepLlm, StepLogger } from '../ports.js';
 import { allowedPathsOf } from '../plan/workdir.js';
 import type { TaskRun } from './task-run.js';
@@ -37,7 +37,7 @@ export function stepContext(run: TaskRun, step: Step, signal: AbortSignal, logge
       groups.push(group);
       const current = run.run(step.id);
       if (current?.state !== 'running') return;
-      void run.setStep(step.id, { ...current, processes: [...groups] }).catch(() => {});
+      void run.setStep(step.id, nextRun(current, { processes: [...groups] })).catch(() => {});
     },
   };
 }
@@ -113,7 +113,7 @@ async function waitForSampler(run: TaskRun, step: Step, signal: AbortSignal): Pr
     const current = run.run(step.id);
     if (current?.state !== 'running') return;
     const { waitingFor: _was, ...rest } = current;
-    await run.setStep(step.id, waiting ? { ...rest, waitingFor: 'sampling' } : rest);
+    await run.setStep(step.id, waiting ? nextRun(rest, { waitingFor: 'sampling' }) : rest);
   };
   await mark(true);
   deps.logger.info({ taskId: run.task.id, stepId: step.id }, 'waiting for a client that samples');

@@ -173,7 +173,7 @@ export class Writer extends EventEmitter<WriterEvents> {
   }
 
   #audit(task: Task, drafts: readonly AuditDraft[], at: string): AuditRecord[] {
-    return drafts.map((draft) => ({ ...draft, taskId: task.id, ts: at }));
+    return drafts.map((draft) => ({ taskId: task.id, ts: at, ...draft }));
   }
 
   #queued<T>(task: Task, work: () => Promise<T>): Promise<T> {
