@@ -34,6 +34,8 @@ export type TaskListItem = TaskSummary;
 const list = (values: readonly string[]): string => values.map((value) => `'${value}'`).join(', ');
 const NOT_ENDED = `phase NOT IN (${list(TERMINAL_PHASES)})`;
 const STEP_NOT_ENDED = `state NOT IN (${list(TERMINAL_STEP_STATES)})`;
+/** The attempt a stored step runs (or last ran), kept in its run record's JSON. */
+const ATTEMPT = `COALESCE(json_extract(run_extra, '$.attempt'), 1)`;
 
 /**
  * The task state in SQLite (better-sqlite3): every statement prepared once, every change of a task
@@ -134,10 +136,11 @@ export class SqliteTaskStore implements TaskStore {
         if (row?.owner !== change.owner) return { steps: [], phases: [], fenced: true };
       }
       if (change.added) this.#insertSteps(taskId, change.added.steps, change.added.startPosition);
-      const steps = (change.steps ?? [])
-        .filter(([stepId, run]) => this.#s.updateStep.run(stepParams(taskId, stepId, run)).changes === 1)
-        .map(([stepId]) => stepId);
-      for (const [stepId, run] of change.steps ?? []) if (steps.includes(stepId)) this.#recordAttempt(taskId, stepId, run, change.at);
+      const steps: string[] = [];
+      for (const [stepId, run] of change.steps ?? []) {
+        if (run.state !== 'running') this.#endAttempt(taskId, stepId, run, change.at);
+        if (this.#s.updateStep.run(stepParams(taskId, stepId, run)).changes === 1) steps.push(stepId);
+      }
       const phases: Phase[] = [];
       for (const phase of change.phases ?? []) {
         const completedAt = (TERMINAL_PHASES as readonly Phase[]).includes(phase) ? (change.completedAt ?? change.at) : null;
@@ -154,12 +157,12 @@ export class SqliteTaskStore implements TaskStore {
     });
   }
 
-  /** Keeps the attempt rows in step with a step's state: a start opens one, anything else closes it. */
-  #recordAttempt(taskId: string, stepId: string, run: StepRun, at: string): void {
-    if (run.state === 'running') {
-      this.#s.openAttempt.run(taskId, stepId, run.attempt ?? 1, run.startedAt ?? at);
-      return;
-    }
+  /**
+   * A step that leaves `running` ends its attempt: the attempt's row is written then, from the stored
+   * step (which says which attempt runs and since when), so starting a step writes the step's row only.
+   * Any other change of a step writes no attempt.
+   */
+  #endAttempt(taskId: string, stepId: string, run: StepRun, at: string): void {
     const outcome =
       run.state === 'pending'
         ? run.retryAt
@@ -168,17 +171,12 @@ export class SqliteTaskStore implements TaskStore {
         : run.state === 'awaiting_confirmation'
           ? 'interrupted'
           : run.state;
-    this.#s.closeAttempt.run(
-      run.finishedAt ?? at,
-      outcome,
-      run.state === 'completed' ? null : (run.error ?? run.reason ?? null),
-      taskId,
-      stepId,
-    );
+    const error = run.state === 'completed' ? null : (run.error ?? run.reason ?? null);
+    this.#s.endAttempt.run({ taskId, stepId, finishedAt: run.finishedAt ?? at, outcome, error });
   }
 
   async attempts(taskId: string): Promise<AttemptRow[]> {
-    return (this.#s.attempts.all(taskId) as Array<Record<string, string | number | null>>).map((r) => ({
+    return (this.#s.attempts.all({ taskId }) as Array<Record<string, string | number | null>>).map((r) => ({
       stepId: String(r.step_id),
       attempt: Number(r.attempt),
       startedAt: String(r.started_at),
@@ -296,11 +294,16 @@ function prepare(db: Database) {
     updateStep: p(`UPDATE steps SET state = @state, started_at = @startedAt, finished_at = @finishedAt,
       summary = @summary, error = @error, reason = @reason, nonce = @nonce, outputs = @outputs, run_extra = @extra
       WHERE task_id = @taskId AND id = @id AND ${STEP_NOT_ENDED}`),
-    openAttempt: p(`INSERT INTO step_attempts (task_id, step_id, attempt, started_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (task_id, step_id, attempt) DO UPDATE SET started_at = excluded.started_at, finished_at = NULL, outcome = 'running', error = NULL`),
-    closeAttempt: p(`UPDATE step_attempts SET finished_at = ?, outcome = ?, error = ?
-      WHERE task_id = ? AND step_id = ? AND finished_at IS NULL`),
-    attempts: p(`SELECT * FROM step_attempts WHERE task_id = ? ORDER BY started_at, step_id, attempt`),
+    endAttempt: p(`INSERT INTO step_attempts (task_id, step_id, attempt, started_at, finished_at, outcome, error)
+      SELECT task_id, id, ${ATTEMPT}, COALESCE(started_at, @finishedAt), @finishedAt, @outcome, @error
+      FROM steps WHERE task_id = @taskId AND id = @stepId AND state = 'running'
+      ON CONFLICT (task_id, step_id, attempt) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at,
+        outcome = excluded.outcome, error = excluded.error`),
+    // Ended attempts are rows; the one in flight is read from its running step (a row an older version opened stays out until it ends).
+    attempts: p(`SELECT step_id, attempt, started_at, finished_at, outcome, error FROM step_attempts
+      WHERE task_id = @taskId AND finished_at IS NOT NULL
+      UNION ALL SELECT id, ${ATTEMPT}, COALESCE(started_at, ''), NULL, 'running', NULL FROM steps WHERE task_id = @taskId AND state = 'running'
+      ORDER BY started_at, step_id, attempt`),
     postAnswer: p(`INSERT INTO step_answers (task_id, step_id, answer, created_at) VALUES (?, ?, ?, ?)`),
     postedAnswers: p(`SELECT * FROM step_answers WHERE task_id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     dropAnswer: p(`DELETE FROM step_answers WHERE id = ?`),
