@@ -42,13 +42,13 @@ export class AuditLog {
     this.#append = db.transaction((row: UnchainedRow) => this.#link(row));
   }
 
+  /** Checks an entry and appends it. */
   append(entry: AuditEntry): StoredAuditEntry {
-    return fromAuditRow(this.add(entry));
+    return fromAuditRow(this.add(toUnchainedRow(entry)));
   }
 
-  /** Appends and returns the row as stored; inside a caller's transaction it links there, without a savepoint of its own. */
-  add(entry: AuditEntry): AuditRow {
-    const row = toUnchainedRow(entry);
+  /** Appends the columns of an entry; inside a caller's transaction it links there, without a savepoint of its own. */
+  add(row: UnchainedRow): AuditRow {
     return this.#db.inTransaction ? this.#link(row) : this.#append.immediate(row);
   }
 

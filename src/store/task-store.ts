@@ -21,8 +21,9 @@ import type {
   TaskStore,
   TaskSummary,
 } from '../engine/ports.js';
-import type { AuditEntry, StoredAuditEntry } from './audit-entry.js';
+import type { StoredAuditEntry } from './audit-entry.js';
 import { AuditLog } from './audit-log.js';
+import { columnsOf, type UnchainedRow } from './audit-row.js';
 import { verifyAuditChain } from './audit-verify.js';
 import { fromStepRow, fromTaskRow, stepParams, type StepRow, type TaskRow } from './rows.js';
 
@@ -69,7 +70,7 @@ export class SqliteTaskStore implements TaskStore {
       });
       this.#insertSteps(task.id, task.steps, 0);
       for (const phase of phases) this.#s.insertPhase.run(task.id, phase, task.createdAt);
-      for (const entry of audit) this.#audit.add(toEntry(entry, task.id));
+      for (const entry of audit) this.#audit.add(auditColumns(entry, task.id));
     });
   }
 
@@ -108,7 +109,7 @@ export class SqliteTaskStore implements TaskStore {
       // Ownership and phase change in one conditional statement: of two approvals racing, one wins.
       if (this.#s.claim.run(owner, at, at, taskId).changes !== 1) return false;
       this.#s.insertPhase.run(taskId, 'executing', at);
-      for (const entry of audit) this.#audit.add(toEntry(entry, taskId));
+      for (const entry of audit) this.#audit.add(auditColumns(entry, taskId));
       return true;
     });
   }
@@ -152,7 +153,7 @@ export class SqliteTaskStore implements TaskStore {
         const { planHash, replanAttempts, replanRequest } = change.meta;
         this.#s.updateMeta.run(planHash, replanAttempts, replanRequest ? JSON.stringify(replanRequest) : null, change.at, taskId);
       }
-      for (const entry of change.audit ?? []) this.#audit.add(toEntry(entry, taskId));
+      for (const entry of change.audit ?? []) this.#audit.add(auditColumns(entry, taskId));
       return { steps, phases };
     });
   }
@@ -214,7 +215,7 @@ export class SqliteTaskStore implements TaskStore {
 
   async appendAudit(entries: readonly AuditRecord[]): Promise<void> {
     this.#write(() => {
-      for (const entry of entries) this.#audit.add(toEntry(entry, entry.taskId));
+      for (const entry of entries) this.#audit.add(auditColumns(entry, entry.taskId));
     });
   }
 
@@ -355,7 +356,8 @@ function toSummary(r: ListRow): TaskSummary {
   };
 }
 
-function toEntry(record: AuditRecord, taskId: string | undefined): AuditEntry {
+/** The engine's records are typed by the port, so they skip the schema check raw entries get. */
+function auditColumns(record: AuditRecord, taskId: string | undefined): UnchainedRow {
   const { taskId: _own, ...rest } = record;
-  return taskId === undefined ? rest : { taskId, ...rest };
+  return columnsOf(taskId === undefined ? rest : { taskId, ...rest });
 }
