@@ -35,6 +35,8 @@ export type HashedColumn = (typeof HASHED_COLUMNS)[number];
 
 /** In the order canonical JSON writes keys (UTF-16 code units, as `sort()` compares). */
 const SORTED_COLUMNS: readonly HashedColumn[] = [...HASHED_COLUMNS].sort();
+/** What canonical JSON writes before each column's value: `{"action":`, `,"chain":`, … */
+const KEYS = SORTED_COLUMNS.map((column, index) => `${index === 0 ? '{' : ','}${JSON.stringify(column)}:`);
 
 /**
  * SHA-256 (hex) of the canonical JSON of the entry's hashed columns, under their column names, with
@@ -43,9 +45,8 @@ const SORTED_COLUMNS: readonly HashedColumn[] = [...HASHED_COLUMNS].sort();
  */
 export function entryHash(row: { readonly [K in HashedColumn]?: unknown }): string {
   // The canonical JSON of { column: value } written out directly: the keys are known and sorted once.
-  let text = '{';
-  SORTED_COLUMNS.forEach((column, index) => {
-    text += `${index === 0 ? '' : ','}${JSON.stringify(column)}:${canonicalJson(row[column] ?? null)}`;
-  });
-  return createHash('sha256').update(`${text}}`, 'utf8').digest('hex');
+  const parts = SORTED_COLUMNS.map((column, index) => `${KEYS[index] ?? ''}${canonicalJson(row[column] ?? null)}`);
+  return createHash('sha256')
+    .update(`${parts.join('')}}`, 'utf8')
+    .digest('hex');
 }
