@@ -171,13 +171,13 @@ export class Writer extends EventEmitter<WriterEvents> {
   }
 
   #queued<T>(task: Task, work: () => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(task.id) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch(() => undefined);
-    this.#queues.set(task.id, settled);
-    void settled.then(() => {
+    const previous = this.#queues.get(task.id);
+    const next = previous ? previous.then(work, work) : work();
+    const forget = (): void => {
       if (this.#queues.get(task.id) === settled) this.#queues.delete(task.id);
-    });
+    };
+    const settled: Promise<void> = next.then(forget, forget);
+    this.#queues.set(task.id, settled);
     return next;
   }
 }
