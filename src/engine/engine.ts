@@ -32,7 +32,7 @@ const SYNC_MS = 1_000;
 const RESUME_EVERY = 2;
 /** Heartbeat every this many syncs (10 s), so other processes know this one still runs its tasks. */
 const HEARTBEAT_EVERY = 10;
-/** How many steps of ended tasks stay in memory for reading (a few big tasks or many small ones). */
+/** Steps of ended tasks kept in memory for reading (a few big tasks or many small ones); see EndedTasks. */
 const ENDED_STEPS_HELD = 20_000;
 
 export type EngineDeps = Omit<RunDeps, 'sessions'>;
@@ -373,7 +373,7 @@ export class Engine {
         await settleCrashed(run, error).catch(() => {});
       })
       .finally(async () => {
-        if (isTerminalPhase(run.task.phase)) this.#ended.add({ task: run.task, graph: run.graph });
+        if (isTerminalPhase(run.task.phase)) this.#ended.add(run.task, run.graph);
         this.#runs.delete(run.task.id);
         await deps.store.release(run.task.id, deps.settings.ownerId).catch(() => {});
       });
@@ -387,9 +387,9 @@ export class Engine {
   async #stored(taskId: string): Promise<TaskWithGraph> {
     const task = await this.#deps.store.loadTask(taskId);
     if (!task) throw notFound(taskId);
-    const loaded = { task, graph: TaskGraph.from(task.steps) };
-    if (isTerminalPhase(task.phase)) this.#ended.add(loaded);
-    return loaded;
+    const graph = TaskGraph.from(task.steps);
+    if (isTerminalPhase(task.phase)) this.#ended.add(task, graph);
+    return { task, graph };
   }
 
   #assertOpen(): void {
