@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../hash.js';
 import { canonicalJson } from './canonical-json.js';
 
 /** The `prev_hash` of the first entry of every chain. */
@@ -46,7 +46,5 @@ const KEYS = SORTED_COLUMNS.map((column, index) => `${index === 0 ? '{' : ','}${
 export function entryHash(row: { readonly [K in HashedColumn]?: unknown }): string {
   // The canonical JSON of { column: value } written out directly: the keys are known and sorted once.
   const parts = SORTED_COLUMNS.map((column, index) => `${KEYS[index] ?? ''}${canonicalJson(row[column] ?? null)}`);
-  return createHash('sha256')
-    .update(`${parts.join('')}}`, 'utf8')
-    .digest('hex');
+  return sha256Hex(`${parts.join('')}}`);
 }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { OrchestrateError } from '../../errors.js';
+import { sha256Hex } from '../../hash.js';
 import { formatDuration } from '../views/text.js';
 import type { Logger } from 'pino';
 import type { ClientChannel } from '../channel.js';
@@ -44,7 +44,7 @@ export function stepContext(run: TaskRun, step: Step, signal: AbortSignal, logge
 
 /** The same for a task and step across attempts, restarts and servers. */
 export function idempotencyKeyOf(taskId: string, stepId: string): string {
-  return createHash('sha256').update(`${taskId}:${stepId}`).digest('hex').slice(0, 32);
+  return sha256Hex(`${taskId}:${stepId}`).slice(0, 32);
 }
 
 function dependencyResults(run: TaskRun, step: Step): Record<string, DependencyResult> {
