@@ -6,7 +6,7 @@
  * a second (see Engine.start).
  */
 import { OrchestrateError } from '../errors.js';
-import { isTerminalPhase, isTerminalStepState, type Actor, type Task } from './model.js';
+import { isTerminalPhase, isTerminalStepState, nextRun, type Actor, type Task } from './model.js';
 import type { TaskStore } from './ports.js';
 import { INTERRUPTED } from './run/interrupted.js';
 import type { StepAnswer } from './run/task-run.js';
@@ -57,7 +57,7 @@ export async function endTask(deps: DecisionDeps, task: Task, reason: string, au
   const at = deps.writer.now();
   const steps = [...task.runs]
     .filter(([, run]) => !isTerminalStepState(run.state))
-    .map(([id, run]) => [id, { ...run, state: 'cancelled' as const, reason, finishedAt: at }] as const);
+    .map(([id, run]) => [id, nextRun(run, { state: 'cancelled', reason, finishedAt: at })] as const);
   await deps.writer.commit(task, { steps, phases: ['cancelled'], audit });
   return task;
 }

@@ -8,6 +8,7 @@ import { taskEnded } from './governance/task-ended.js';
 import { assertApprovable, decided, endTask, notFound, postStepAnswer, type Decision } from './decisions.js';
 
 export type { Decision } from './decisions.js';
+import { EndedTasks, type TaskWithGraph } from './ended-tasks.js';
 import { TaskGraph } from './graph.js';
 import { ACTORS, isTerminalPhase, isTerminalStepState, type Actor, type Task, type TaskContext } from './model.js';
 import { createTask, type PlannedTask } from './plan/create-task.js';
@@ -34,6 +35,8 @@ const SYNC_MS = 1_000;
 const RESUME_EVERY = 2;
 /** Heartbeat every this many syncs (10 s), so other processes know this one still runs its tasks. */
 const HEARTBEAT_EVERY = 10;
+/** Steps of ended tasks kept in memory for reading (a few big tasks or many small ones); see EndedTasks. */
+const ENDED_STEPS_HELD = 20_000;
 
 export type EngineDeps = Omit<RunDeps, 'sessions'>;
 
@@ -47,6 +50,7 @@ export class Engine {
   readonly sessions = new SessionRegistry();
   readonly #deps: RunDeps;
   readonly #runs = new Map<string, TaskRun>();
+  readonly #ended = new EndedTasks(ENDED_STEPS_HELD);
   #stopLoop: (() => void) | undefined;
   #resuming: Promise<string[]> | undefined;
   #closing = false;
@@ -206,11 +210,10 @@ export class Engine {
   }
 
   /** The current state of a task: the live copy when this process runs it, else the stored one. */
-  async get(taskId: string): Promise<{ task: Task; graph: TaskGraph }> {
+  async get(taskId: string): Promise<TaskWithGraph> {
     const run = this.#runs.get(taskId);
     if (run) return { task: run.task, graph: run.graph };
-    const task = await this.#load(taskId);
-    return { task, graph: TaskGraph.from(task.steps) };
+    return this.#ended.get(taskId) ?? this.#stored(taskId);
   }
 
   /** The TaskView of a task, with this server's settings in its hints. */
@@ -385,6 +388,7 @@ export class Engine {
         await settleCrashed(run, error).catch(() => {});
       })
       .finally(async () => {
+        if (isTerminalPhase(run.task.phase)) this.#ended.add(run.task, run.graph);
         this.#runs.delete(run.task.id);
         await deps.store.release(run.task.id, deps.settings.ownerId).catch(() => {});
         // Budgets and memory need no ownership, so a finished task is released first.
@@ -393,11 +397,16 @@ export class Engine {
   }
 
   async #load(taskId: string): Promise<Task> {
-    const run = this.#runs.get(taskId);
-    if (run) return run.task;
+    return this.#runs.get(taskId)?.task ?? (this.#ended.get(taskId) ?? (await this.#stored(taskId))).task;
+  }
+
+  /** The task as stored; an ended one is kept for the next read. */
+  async #stored(taskId: string): Promise<TaskWithGraph> {
     const task = await this.#deps.store.loadTask(taskId);
     if (!task) throw notFound(taskId);
-    return task;
+    const graph = TaskGraph.from(task.steps);
+    if (isTerminalPhase(task.phase)) this.#ended.add(task, graph);
+    return { task, graph };
   }
 
   #assertOpen(): void {

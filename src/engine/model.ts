@@ -167,6 +167,16 @@ export const StepRunSchema = z.object({
 });
 export type StepRun = z.infer<typeof StepRunSchema>;
 
+/**
+ * A step's next run record: `run` with `changes`, as a new object. Not `{ ...run, ...changes }`:
+ * Node 20's V8 gives each object built by a literal that opens with a spread and then adds keys a
+ * hidden class of its own, which is slow to build and makes every later read of a big task's
+ * thousands of records slow too.
+ */
+export function nextRun(run: StepRun, changes: Partial<StepRun>): StepRun {
+  return Object.assign({}, run, changes);
+}
+
 export const TaskContextSchema = z.object({
   facts: z.array(z.string()).optional(),
   /** Where the steps run; set for every task planned since the workdir became part of the plan. */

@@ -56,9 +56,9 @@ function actionContext(
   const config = allowedPaths ? { ...sandbox, allowedPaths } : sandbox;
   const onSpawn = onProcess && ((pid: number) => onProcess({ pgid: pid, started: processStart(pid) ?? '' }));
   return {
-    ...rest,
     exec: createExec(config, context.workdir, context.signal, onSpawn),
     options,
     agents: agentAccess(agentOptions, config, context),
+    ...rest,
   };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../hash.js';
 import { canonicalJson } from './canonical-json.js';
 
 /** The `prev_hash` of the first entry of every chain. */
@@ -33,13 +33,18 @@ export const HASHED_COLUMNS = [
 
 export type HashedColumn = (typeof HASHED_COLUMNS)[number];
 
+/** In the order canonical JSON writes keys (UTF-16 code units, as `sort()` compares). */
+const SORTED_COLUMNS: readonly HashedColumn[] = [...HASHED_COLUMNS].sort();
+/** What canonical JSON writes before each column's value: `{"action":`, `,"chain":`, … */
+const KEYS = SORTED_COLUMNS.map((column, index) => `${index === 0 ? '{' : ','}${JSON.stringify(column)}:`);
+
 /**
  * SHA-256 (hex) of the canonical JSON of the entry's hashed columns, under their column names, with
  * SQL NULL as JSON null. Values are hashed as stored, so the `details` text is covered byte for byte.
  * Throws when a column holds something SQLite text and numbers cannot be (a blob written over one).
  */
 export function entryHash(row: { readonly [K in HashedColumn]?: unknown }): string {
-  const content: Record<string, unknown> = {};
-  for (const column of HASHED_COLUMNS) content[column] = row[column] ?? null;
-  return createHash('sha256').update(canonicalJson(content), 'utf8').digest('hex');
+  // The canonical JSON of { column: value } written out directly: the keys are known and sorted once.
+  const parts = SORTED_COLUMNS.map((column, index) => `${KEYS[index] ?? ''}${canonicalJson(row[column] ?? null)}`);
+  return sha256Hex(`${parts.join('')}}`);
 }

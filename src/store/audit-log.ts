@@ -25,6 +25,7 @@ const UPSERT_HEAD = `INSERT INTO audit_heads (chain, last_seq, last_hash) VALUES
  * it joins that one.
  */
 export class AuditLog {
+  readonly #db: Database;
   readonly #head: Statement;
   readonly #insert: Statement;
   readonly #upsertHead: Statement;
@@ -32,29 +33,37 @@ export class AuditLog {
   readonly #append: { immediate(row: UnchainedRow): AuditRow };
 
   constructor(db: Database) {
+    this.#db = db;
     this.#head = db.prepare(`SELECT last_seq, last_hash FROM audit_heads WHERE chain = ?`);
     this.#insert = db.prepare(INSERT);
     this.#upsertHead = db.prepare(UPSERT_HEAD);
-    this.#byTask = db.prepare(`SELECT * FROM audit WHERE task_id = ? ORDER BY id`);
+    // A task's entries are its chain (see toUnchainedRow), found through UNIQUE (chain, seq).
+    this.#byTask = db.prepare(`SELECT * FROM audit WHERE chain = ? AND task_id = ? ORDER BY id`);
     this.#append = db.transaction((row: UnchainedRow) => this.#link(row));
   }
 
+  /** Checks an entry and appends it. */
   append(entry: AuditEntry): StoredAuditEntry {
-    return fromAuditRow(this.#append.immediate(toUnchainedRow(entry)));
+    return fromAuditRow(this.add(toUnchainedRow(entry)));
   }
 
-  #link(row: UnchainedRow): AuditRow {
-    const head = this.#head.get(row.chain) as { last_seq: number; last_hash: string } | undefined;
-    const chained = { ...row, seq: (head?.last_seq ?? 0) + 1, prev_hash: head?.last_hash ?? GENESIS_HASH };
-    const hash = entryHash(chained);
-    const { lastInsertRowid } = this.#insert.run({ ...chained, hash });
-    this.#upsertHead.run(row.chain, chained.seq, hash);
-    return { ...chained, id: Number(lastInsertRowid), hash };
+  /** Appends the columns of an entry; inside a caller's transaction it links there, without a savepoint of its own. */
+  add(row: UnchainedRow): AuditRow {
+    return this.#db.inTransaction ? this.#link(row) : this.#append.immediate(row);
+  }
+
+  #link(unchained: UnchainedRow): AuditRow {
+    const head = this.#head.get(unchained.chain) as { last_seq: number; last_hash: string } | undefined;
+    const row: AuditRow = { id: 0, ...unchained, seq: (head?.last_seq ?? 0) + 1, prev_hash: head?.last_hash ?? GENESIS_HASH, hash: '' };
+    row.hash = entryHash(row);
+    row.id = Number(this.#insert.run(row).lastInsertRowid);
+    this.#upsertHead.run(row.chain, row.seq, row.hash);
+    return row;
   }
 
   /** The rows of one task's audit, oldest first, as stored. */
   rows(taskId: string): AuditRow[] {
-    return this.#byTask.all(taskId) as AuditRow[];
+    return this.#byTask.all(taskId, taskId) as AuditRow[];
   }
 
   entries(taskId: string): StoredAuditEntry[] {

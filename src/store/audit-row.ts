@@ -38,18 +38,23 @@ export interface AuditRow {
 /** The columns of a new entry that do not depend on its chain's head. */
 export type UnchainedRow = Omit<AuditRow, 'id' | 'seq' | 'prev_hash' | 'hash'>;
 
-/**
- * Checks an entry and turns it into columns. An entry without `kind` takes the kind and actor of
- * its legacy decision text; one with `kind` must name its `actor`, so no decision is attributed by
- * default. `details` is stored as canonical JSON, so its text is exactly what the hash covers.
- */
+/** Checks an entry against the schema, then turns it into columns (see columnsOf). */
 export function toUnchainedRow(input: AuditEntry): UnchainedRow {
   const parsed = AuditEntrySchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(entry)'}: ${issue.message}`);
     throw new OrchestrateError('INVALID_ARGUMENT', `Audit entry rejected: ${problems.join('; ')}`, { details: { problems } });
   }
-  const entry = parsed.data;
+  return columnsOf(parsed.data);
+}
+
+/**
+ * The columns of an entry whose fields have their types already (the engine's typed records; raw
+ * input goes through toUnchainedRow). An entry without `kind` takes the kind and actor of its
+ * legacy decision text; one with `kind` must name its `actor`, so no decision is attributed by
+ * default. `details` is stored as canonical JSON, so its text is exactly what the hash covers.
+ */
+export function columnsOf(entry: AuditEntry): UnchainedRow {
   const { kind, actor } = kindAndActor(entry);
   return {
     chain: entry.taskId ?? SYSTEM_CHAIN,

@@ -29,11 +29,11 @@ function canonicalObject(value: object): string {
   if (prototype !== Object.prototype && prototype !== null) {
     throw new TypeError(`canonical JSON takes plain objects only, not ${value.constructor?.name ?? 'this object'}`);
   }
-  const members = Object.keys(value)
-    .sort()
-    .flatMap((key) => {
-      const member = (value as Record<string, unknown>)[key];
-      return member === undefined ? [] : [`${JSON.stringify(key)}:${canonicalJson(member)}`];
-    });
-  return `{${members.join(',')}}`;
+  const record = value as Record<string, unknown>;
+  let members = '';
+  for (const key of Object.keys(record).sort()) {
+    const member = record[key];
+    if (member !== undefined) members += `${members === '' ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`;
+  }
+  return `{${members}}`;
 }

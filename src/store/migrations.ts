@@ -1,6 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import { migrateAuditChain } from './audit-chain-migration.js';
 
+const AUDIT_COLUMNS = `id, chain, seq, task_id, step_id, ts, actor, kind, source, request, decision, action, tier, stdout, stderr,
+    exit_code, outcome, comment, details, prev_hash, hash`;
+
 /** SQL to run, or a step that needs code (backfilling computed columns). */
 type Migration = string | ((db: Database) => void);
 
@@ -130,6 +133,40 @@ const MIGRATIONS: readonly Migration[] = [
   CREATE VIRTUAL TABLE episodes USING fts5(
     request, details, task_id UNINDEXED, ended_at UNINDEXED, body UNINDEXED, tokenize = 'porter unicode61'
   );
+  `,
+  // Every page an audit entry touches is written again at each step's commit. The table is rebuilt
+  // with a plain rowid id (no AUTOINCREMENT: its counter is one more page; rows are never deleted, so
+  // ids still only grow) and without the two indexes: UNIQUE (chain, seq) finds a chain, and a
+  // task's entries are its chain. Rows keep their ids and hashes.
+  `
+  CREATE TABLE audit_rowid (
+    id INTEGER PRIMARY KEY,
+    chain TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    task_id TEXT,
+    step_id TEXT,
+    ts TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    source TEXT,
+    request TEXT,
+    decision TEXT,
+    action TEXT,
+    tier TEXT,
+    stdout TEXT,
+    stderr TEXT,
+    exit_code INTEGER,
+    outcome TEXT,
+    comment TEXT,
+    details TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    UNIQUE (chain, seq)
+  );
+  INSERT INTO audit_rowid SELECT ${AUDIT_COLUMNS} FROM audit;
+  DROP TABLE audit;
+  ALTER TABLE audit_rowid RENAME TO audit;
+  DELETE FROM sqlite_sequence WHERE name = 'audit';
   `,
 ];
 

@@ -40,7 +40,8 @@ const EXTRA_FIELDS = ['confirmVia', 'attempt', 'attempts', 'retryAt', 'processes
 
 /** The parameters of a step's run record for the update statement. */
 export function stepParams(taskId: string, stepId: string, run: StepRun): Record<string, unknown> {
-  const extra = Object.fromEntries(EXTRA_FIELDS.filter((key) => run[key] !== undefined).map((key) => [key, run[key]]));
+  let extra: Record<string, unknown> | undefined;
+  for (const key of EXTRA_FIELDS) if (run[key] !== undefined) (extra ??= {})[key] = run[key];
   return {
     taskId,
     id: stepId,
@@ -52,7 +53,7 @@ export function stepParams(taskId: string, stepId: string, run: StepRun): Record
     reason: run.reason ?? null,
     nonce: run.nonce ?? null,
     outputs: run.outputs ? JSON.stringify(run.outputs) : null,
-    extra: Object.keys(extra).length > 0 ? JSON.stringify(extra) : null,
+    extra: extra ? JSON.stringify(extra) : null,
   };
 }
 

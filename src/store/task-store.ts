@@ -21,8 +21,9 @@ import type {
   TaskStore,
   TaskSummary,
 } from '../engine/ports.js';
-import type { AuditEntry, StoredAuditEntry } from './audit-entry.js';
+import type { StoredAuditEntry } from './audit-entry.js';
 import { AuditLog } from './audit-log.js';
+import { columnsOf, type UnchainedRow } from './audit-row.js';
 import { verifyAuditChain } from './audit-verify.js';
 import { fromStepRow, fromTaskRow, stepParams, type StepRow, type TaskRow } from './rows.js';
 
@@ -34,6 +35,8 @@ export type TaskListItem = TaskSummary;
 const list = (values: readonly string[]): string => values.map((value) => `'${value}'`).join(', ');
 const NOT_ENDED = `phase NOT IN (${list(TERMINAL_PHASES)})`;
 const STEP_NOT_ENDED = `state NOT IN (${list(TERMINAL_STEP_STATES)})`;
+/** The attempt a stored step runs (or last ran), kept in its run record's JSON. */
+const ATTEMPT = `COALESCE(json_extract(run_extra, '$.attempt'), 1)`;
 
 /**
  * The task state in SQLite (better-sqlite3): every statement prepared once, every change of a task
@@ -44,11 +47,14 @@ export class SqliteTaskStore implements TaskStore {
   readonly #db: Database;
   readonly #s: ReturnType<typeof prepare>;
   readonly #audit: AuditLog;
+  /** One transaction wrapper for every write: better-sqlite3 builds four functions per `transaction()` call. */
+  readonly #transaction: { immediate(fn: () => unknown): unknown };
 
   constructor(db: Database) {
     this.#db = db;
     this.#audit = new AuditLog(db);
     this.#s = prepare(db);
+    this.#transaction = db.transaction((fn: () => unknown) => fn());
   }
 
   async createTask(task: Task, phases: readonly Phase[], audit: readonly AuditRecord[]): Promise<void> {
@@ -64,7 +70,7 @@ export class SqliteTaskStore implements TaskStore {
       });
       this.#insertSteps(task.id, task.steps, 0);
       for (const phase of phases) this.#s.insertPhase.run(task.id, phase, task.createdAt);
-      for (const entry of audit) this.#audit.append(toEntry(entry, task.id));
+      for (const entry of audit) this.#audit.add(auditColumns(entry, task.id));
     });
   }
 
@@ -103,7 +109,7 @@ export class SqliteTaskStore implements TaskStore {
       // Ownership and phase change in one conditional statement: of two approvals racing, one wins.
       if (this.#s.claim.run(owner, at, at, taskId).changes !== 1) return false;
       this.#s.insertPhase.run(taskId, 'executing', at);
-      for (const entry of audit) this.#audit.append(toEntry(entry, taskId));
+      for (const entry of audit) this.#audit.add(auditColumns(entry, taskId));
       return true;
     });
   }
@@ -131,10 +137,11 @@ export class SqliteTaskStore implements TaskStore {
         if (row?.owner !== change.owner) return { steps: [], phases: [], fenced: true };
       }
       if (change.added) this.#insertSteps(taskId, change.added.steps, change.added.startPosition);
-      const steps = (change.steps ?? [])
-        .filter(([stepId, run]) => this.#s.updateStep.run(stepParams(taskId, stepId, run)).changes === 1)
-        .map(([stepId]) => stepId);
-      for (const [stepId, run] of change.steps ?? []) if (steps.includes(stepId)) this.#recordAttempt(taskId, stepId, run, change.at);
+      const steps: string[] = [];
+      for (const [stepId, run] of change.steps ?? []) {
+        if (run.state !== 'running') this.#endAttempt(taskId, stepId, run, change.at);
+        if (this.#s.updateStep.run(stepParams(taskId, stepId, run)).changes === 1) steps.push(stepId);
+      }
       const phases: Phase[] = [];
       for (const phase of change.phases ?? []) {
         const completedAt = (TERMINAL_PHASES as readonly Phase[]).includes(phase) ? (change.completedAt ?? change.at) : null;
@@ -146,17 +153,17 @@ export class SqliteTaskStore implements TaskStore {
         const { planHash, replanAttempts, replanRequest } = change.meta;
         this.#s.updateMeta.run(planHash, replanAttempts, replanRequest ? JSON.stringify(replanRequest) : null, change.at, taskId);
       }
-      for (const entry of change.audit ?? []) this.#audit.append(toEntry(entry, taskId));
+      for (const entry of change.audit ?? []) this.#audit.add(auditColumns(entry, taskId));
       return { steps, phases };
     });
   }
 
-  /** Keeps the attempt rows in step with a step's state: a start opens one, anything else closes it. */
-  #recordAttempt(taskId: string, stepId: string, run: StepRun, at: string): void {
-    if (run.state === 'running') {
-      this.#s.openAttempt.run(taskId, stepId, run.attempt ?? 1, run.startedAt ?? at);
-      return;
-    }
+  /**
+   * A step that leaves `running` ends its attempt: the attempt's row is written then, from the stored
+   * step (which says which attempt runs and since when), so starting a step writes the step's row only.
+   * Any other change of a step writes no attempt.
+   */
+  #endAttempt(taskId: string, stepId: string, run: StepRun, at: string): void {
     const outcome =
       run.state === 'pending'
         ? run.retryAt
@@ -165,17 +172,12 @@ export class SqliteTaskStore implements TaskStore {
         : run.state === 'awaiting_confirmation'
           ? 'interrupted'
           : run.state;
-    this.#s.closeAttempt.run(
-      run.finishedAt ?? at,
-      outcome,
-      run.state === 'completed' ? null : (run.error ?? run.reason ?? null),
-      taskId,
-      stepId,
-    );
+    const error = run.state === 'completed' ? null : (run.error ?? run.reason ?? null);
+    this.#s.endAttempt.run({ taskId, stepId, finishedAt: run.finishedAt ?? at, outcome, error });
   }
 
   async attempts(taskId: string): Promise<AttemptRow[]> {
-    return (this.#s.attempts.all(taskId) as Array<Record<string, string | number | null>>).map((r) => ({
+    return (this.#s.attempts.all({ taskId }) as Array<Record<string, string | number | null>>).map((r) => ({
       stepId: String(r.step_id),
       attempt: Number(r.attempt),
       startedAt: String(r.started_at),
@@ -213,7 +215,7 @@ export class SqliteTaskStore implements TaskStore {
 
   async appendAudit(entries: readonly AuditRecord[]): Promise<void> {
     this.#write(() => {
-      for (const entry of entries) this.#audit.append(toEntry(entry, entry.taskId));
+      for (const entry of entries) this.#audit.add(auditColumns(entry, entry.taskId));
     });
   }
 
@@ -274,7 +276,7 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   #write<T>(fn: () => T): T {
-    return this.#db.transaction(fn).immediate();
+    return this.#transaction.immediate(fn) as T;
   }
 }
 
@@ -293,11 +295,16 @@ function prepare(db: Database) {
     updateStep: p(`UPDATE steps SET state = @state, started_at = @startedAt, finished_at = @finishedAt,
       summary = @summary, error = @error, reason = @reason, nonce = @nonce, outputs = @outputs, run_extra = @extra
       WHERE task_id = @taskId AND id = @id AND ${STEP_NOT_ENDED}`),
-    openAttempt: p(`INSERT INTO step_attempts (task_id, step_id, attempt, started_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (task_id, step_id, attempt) DO UPDATE SET started_at = excluded.started_at, finished_at = NULL, outcome = 'running', error = NULL`),
-    closeAttempt: p(`UPDATE step_attempts SET finished_at = ?, outcome = ?, error = ?
-      WHERE task_id = ? AND step_id = ? AND finished_at IS NULL`),
-    attempts: p(`SELECT * FROM step_attempts WHERE task_id = ? ORDER BY started_at, step_id, attempt`),
+    endAttempt: p(`INSERT INTO step_attempts (task_id, step_id, attempt, started_at, finished_at, outcome, error)
+      SELECT task_id, id, ${ATTEMPT}, COALESCE(started_at, @finishedAt), @finishedAt, @outcome, @error
+      FROM steps WHERE task_id = @taskId AND id = @stepId AND state = 'running'
+      ON CONFLICT (task_id, step_id, attempt) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at,
+        outcome = excluded.outcome, error = excluded.error`),
+    // Ended attempts are rows; the one in flight is read from its running step (a row an older version opened stays out until it ends).
+    attempts: p(`SELECT step_id, attempt, started_at, finished_at, outcome, error FROM step_attempts
+      WHERE task_id = @taskId AND finished_at IS NOT NULL
+      UNION ALL SELECT id, ${ATTEMPT}, COALESCE(started_at, ''), NULL, 'running', NULL FROM steps WHERE task_id = @taskId AND state = 'running'
+      ORDER BY started_at, step_id, attempt`),
     postAnswer: p(`INSERT INTO step_answers (task_id, step_id, answer, created_at) VALUES (?, ?, ?, ?)`),
     postedAnswers: p(`SELECT * FROM step_answers WHERE task_id IN (SELECT value FROM json_each(?)) ORDER BY id`),
     dropAnswer: p(`DELETE FROM step_answers WHERE id = ?`),
@@ -349,7 +356,8 @@ function toSummary(r: ListRow): TaskSummary {
   };
 }
 
-function toEntry(record: AuditRecord, taskId: string | undefined): AuditEntry {
+/** The engine's records are typed by the port, so they skip the schema check raw entries get. */
+function auditColumns(record: AuditRecord, taskId: string | undefined): UnchainedRow {
   const { taskId: _own, ...rest } = record;
-  return { ...rest, ...(taskId !== undefined ? { taskId } : {}) };
+  return columnsOf(taskId === undefined ? rest : { taskId, ...rest });
 }

@@ -222,6 +222,24 @@ describe('commit', () => {
     expect(trail.chain).toMatchObject({ intact: true, entries: 2 });
   });
 
+  it('lists the attempt in flight as running and each ended attempt with its outcome, across processes', async () => {
+    await created('t1', 'executing');
+    const running = (attempt: number, at: string): StepRun => ({ state: 'running', startedAt: at, attempt, attempts: 2 });
+    await store.commit('t1', { at: T1, steps: [['s1', running(1, T1)]] });
+    expect((await store.auditTrail('t1')).attempts).toEqual([{ stepId: 's1', attempt: 1, startedAt: T1, outcome: 'running' }]);
+    const waiting: StepRun = { state: 'pending', attempt: 1, attempts: 2, error: 'exit 1', retryAt: T2 };
+    await store.commit('t1', { at: T2, steps: [['s1', waiting]] });
+    // The next attempt runs in another process sharing the file (a resumed task, say) and ends there.
+    await secondStore().commit('t1', { at: T2, steps: [['s1', running(2, T2)]] });
+    await secondStore().commit('t1', { at: T2, steps: [['s1', { ...running(2, T2), state: 'completed', finishedAt: T2 }]] });
+    // A step that never ran leaves no attempt.
+    await store.commit('t1', { at: T2, steps: [['s2', { state: 'skipped', reason: 'not needed' }]] });
+    expect((await store.auditTrail('t1')).attempts).toEqual([
+      { stepId: 's1', attempt: 1, startedAt: T1, finishedAt: T2, outcome: 'failed', error: 'exit 1' },
+      { stepId: 's1', attempt: 2, startedAt: T2, finishedAt: T2, outcome: 'completed' },
+    ]);
+  });
+
   it('writes nothing when any part fails: steps, phases, meta and audit are one transaction', async () => {
     await created('t1', 'executing');
     const before = await loaded('t1');

@@ -1,4 +1,4 @@
-import { allSucceeded, isTerminalStepState, tierNeedsConfirmation, type StepRun } from '../model.js';
+import { allSucceeded, isTerminalStepState, nextRun, tierNeedsConfirmation, type StepRun } from '../model.js';
 import { confirmStep, needsConfirmation } from './confirm.js';
 import type { StepFailure } from './deps.js';
 import { awaitDecision } from './interrupted.js';
@@ -87,7 +87,7 @@ async function finish(run: TaskRun): Promise<void> {
   const leftovers: Array<readonly [string, StepRun]> = [];
   for (const [stepId, state] of run.task.runs) {
     if (!isTerminalStepState(state.state))
-      leftovers.push([stepId, { ...state, state: 'skipped', reason: 'a dependency did not complete', finishedAt: at }]);
+      leftovers.push([stepId, nextRun(state, { state: 'skipped', reason: 'a dependency did not complete', finishedAt: at })]);
   }
   await run.commit({ steps: leftovers });
   const end = allSucceeded(run.task) ? 'completed' : 'failed';

@@ -1,6 +1,6 @@
 import { sleep } from '../../clock.js';
 import { stopForBudget } from '../governance/budget-stop.js';
-import type { RetryPolicy, Step } from '../model.js';
+import { nextRun, type RetryPolicy, type Step } from '../model.js';
 import type { StepFailure } from './deps.js';
 import { attemptStep, failStep } from './step-runner.js';
 import type { TaskRun } from './task-run.js';
@@ -38,7 +38,7 @@ export async function runWithRetries(run: TaskRun, stepId: string): Promise<Step
       // A used-up budget starts nothing more: the pending steps are skipped with its reason.
       if (await stopForBudget(run)) return undefined;
       const { error: _previous, retryAt: _due, reason: _why, ...rest } = current;
-      const started = { ...rest, state: 'running' as const, startedAt: deps.writer.now(), attempt, attempts: policy.attempts };
+      const started = nextRun(rest, { state: 'running', startedAt: deps.writer.now(), attempt, attempts: policy.attempts });
       const audit = [{ actor: 'system' as const, kind: 'step_attempt' as const, stepId, details: { attempt, of: policy.attempts } }];
       if (!(await run.setStep(stepId, started, attempt > 1 ? audit : []))) return undefined;
       const outcome = await attemptStep(run, step, attempt);
@@ -51,7 +51,7 @@ export async function runWithRetries(run: TaskRun, stepId: string): Promise<Step
       const waitMs = backoffMs(policy, attempt);
       const retryAt = new Date(deps.clock.now().getTime() + waitMs).toISOString();
       const { processes: _gone, ...running } = run.run(stepId) ?? started;
-      const waiting = { ...running, state: 'pending' as const, error: deps.masker.mask(outcome.error), retryAt };
+      const waiting = nextRun(running, { state: 'pending', error: deps.masker.mask(outcome.error), retryAt });
       const failedAttempt = [
         {
           actor: 'system' as const,

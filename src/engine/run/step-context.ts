@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { OrchestrateError } from '../../errors.js';
+import { sha256Hex } from '../../hash.js';
 import { formatDuration } from '../views/text.js';
 import type { Logger } from 'pino';
 import type { ClientChannel } from '../channel.js';
 import { meteredLlm } from '../governance/metered.js';
-import type { Step } from '../model.js';
+import { nextRun, type Step } from '../model.js';
 import type { DependencyResult, StepContext, StepLlm, StepLogger } from '../ports.js';
 import { allowedPathsOf } from '../plan/workdir.js';
 import type { TaskRun } from './task-run.js';
@@ -44,14 +44,14 @@ export function stepContext(run: TaskRun, step: Step, signal: AbortSignal, logge
       groups.push(group);
       const current = run.run(step.id);
       if (current?.state !== 'running') return;
-      void run.setStep(step.id, { ...current, processes: [...groups] }).catch(() => {});
+      void run.setStep(step.id, nextRun(current, { processes: [...groups] })).catch(() => {});
     },
   };
 }
 
 /** The same for a task and step across attempts, restarts and servers. */
 export function idempotencyKeyOf(taskId: string, stepId: string): string {
-  return createHash('sha256').update(`${taskId}:${stepId}`).digest('hex').slice(0, 32);
+  return sha256Hex(`${taskId}:${stepId}`).slice(0, 32);
 }
 
 function dependencyResults(run: TaskRun, step: Step): Record<string, DependencyResult> {
@@ -120,7 +120,7 @@ async function waitForSampler(run: TaskRun, step: Step, signal: AbortSignal): Pr
     const current = run.run(step.id);
     if (current?.state !== 'running') return;
     const { waitingFor: _was, ...rest } = current;
-    await run.setStep(step.id, waiting ? { ...rest, waitingFor: 'sampling' } : rest);
+    await run.setStep(step.id, waiting ? nextRun(rest, { waitingFor: 'sampling' }) : rest);
   };
   await mark(true);
   deps.logger.info({ taskId: run.task.id, stepId: step.id }, 'waiting for a client that samples');

@@ -1,5 +1,5 @@
 import { errorMessage } from '../../errors.js';
-import type { Step, StepOutputs, StepRun } from '../model.js';
+import { nextRun, type Step, type StepOutputs } from '../model.js';
 import type { StepResult } from '../ports.js';
 import { formatDuration } from '../views/text.js';
 import { untilAborted } from './abort.js';
@@ -13,6 +13,9 @@ import type { AuditDraft } from './writer.js';
 const AUDIT_CAP = 4_096;
 
 class StepTimeout extends Error {}
+
+/** Why a finished attempt's signal aborts (what it started is stopped); made once, as `abort()` would build a DOMException per step. */
+const ATTEMPT_ENDED = new Error('the step attempt has ended');
 
 /** How one attempt ended: completed (stored), failed (not stored yet: it may be tried again) or cancelled. */
 export type AttemptOutcome =
@@ -42,12 +45,12 @@ export async function attemptStep(run: TaskRun, step: Step, attempt: number): Pr
   } finally {
     stopTimer();
     run.signal.removeEventListener('abort', onTaskAbort);
-    stepAbort.abort();
+    stepAbort.abort(ATTEMPT_ENDED);
   }
 
   if (run.signal.aborted) {
     // cancel() already marked the step; this only covers a race with it.
-    await run.setStep(step.id, { ...run.run(step.id), state: 'cancelled', finishedAt: deps.writer.now() });
+    await run.setStep(step.id, nextRun(run.run(step.id) ?? { state: 'running' }, { state: 'cancelled', finishedAt: deps.writer.now() }));
     return { kind: 'cancelled' };
   }
   if (error instanceof StepTimeout) {
@@ -66,7 +69,7 @@ async function complete(run: TaskRun, step: Step, result: StepResult, attempt: n
   const outputs = deps.masker.maskDeep(toOutputs(result));
   const summary = deps.masker.mask(typeof result.summary === 'string' ? result.summary : String(result.summary ?? ''));
   const { processes: _done, ...current } = run.run(step.id) ?? { state: 'running' as const };
-  const finished: StepRun = { ...current, state: 'completed', finishedAt: deps.writer.now(), summary, outputs };
+  const finished = nextRun(current, { state: 'completed', finishedAt: deps.writer.now(), summary, outputs });
   if (!(await run.setStep(step.id, finished, [audit(step, 'step_completed', summary, 'success', attempt, outputs)]))) return;
   run.released(step.id);
   channel.log('info', { event: 'step_completed', taskId: task.id, stepId: step.id, summary });
@@ -79,7 +82,7 @@ export async function failStep(run: TaskRun, step: Step, rawError: string, attem
   const error = deps.masker.mask(rawError);
   const outputs = produced && deps.masker.maskDeep(produced);
   const { processes: _done, retryAt: _none, ...current } = run.run(step.id) ?? { state: 'running' as const };
-  const failed: StepRun = { ...current, state: 'failed', finishedAt: deps.writer.now(), error, ...(outputs ? { outputs } : {}) };
+  const failed = nextRun(current, { state: 'failed', finishedAt: deps.writer.now(), error, ...(outputs ? { outputs } : {}) });
   if (await run.setStep(step.id, failed, [audit(step, 'step_failed', error, 'failure', attempt, outputs)]))
     await run.skipDependents(step.id);
   channel.log('error', { event: 'step_failed', taskId: task.id, stepId: step.id, error });

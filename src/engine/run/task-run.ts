@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { OrchestrateError } from '../../errors.js';
 import type { ClientChannel } from '../channel.js';
 import { TaskGraph } from '../graph.js';
-import { isTerminalPhase, isTerminalStepState, type Actor, type Phase, type Step, type StepRun, type Task } from '../model.js';
+import { isTerminalPhase, isTerminalStepState, nextRun, type Actor, type Phase, type Step, type StepRun, type Task } from '../model.js';
 import type { Committed } from '../ports.js';
 import type { RunDeps } from './deps.js';
 import { Readiness } from './readiness.js';
@@ -98,7 +98,8 @@ export class TaskRun {
   async commit(change: Change): Promise<Committed> {
     // A suspended run writes nothing more: the store keeps the task as it was for the next owner.
     if (this.#suspended) return { steps: [], phases: [] };
-    const committed = await this.#deps.writer.commit(this.task, { ...change, owner: this.#deps.settings.ownerId });
+    // Object.assign, not a spread: see nextRun.
+    const committed = await this.#deps.writer.commit(this.task, Object.assign({}, change, { owner: this.#deps.settings.ownerId }));
     if (committed.fenced) this.lostOwnership();
     return committed;
   }
@@ -142,7 +143,7 @@ export class TaskRun {
     for (const id of this.#graph.transitiveDependents(stepId)) {
       const run = this.task.runs.get(id);
       if (!run || isTerminalStepState(run.state)) continue;
-      changes.push([id, { ...run, state: 'skipped', reason, finishedAt: at }]);
+      changes.push([id, nextRun(run, { state: 'skipped', reason, finishedAt: at })]);
       this.#readiness.drop(id);
     }
     if (changes.length > 0) await this.commit({ steps: changes });
@@ -239,7 +240,7 @@ export class TaskRun {
     const at = this.#deps.writer.now();
     const changes = [...this.task.runs]
       .filter(([, run]) => !isTerminalStepState(run.state))
-      .map(([id, run]) => [id, { ...run, state: 'cancelled' as const, reason, finishedAt: at }] as const);
+      .map(([id, run]) => [id, nextRun(run, { state: 'cancelled', reason, finishedAt: at })] as const);
     await this.commit({ steps: changes, phases: ['cancelled'], audit: [audit] });
     this.stop(new Error(reason));
   }

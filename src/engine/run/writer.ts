@@ -134,18 +134,12 @@ export class Writer extends EventEmitter<WriterEvents> {
       task.steps.push(...added);
       for (const step of added) task.runs.set(step.id, { state: 'pending' });
     }
-    const written = new Set(committed.steps);
-    for (const [stepId, run] of steps) if (written.has(stepId)) task.runs.set(stepId, run);
+    const written = committed.steps.length === steps.length ? steps : only(steps, new Set(committed.steps));
+    for (const [stepId, run] of written) task.runs.set(stepId, run);
     if (meta) applyMeta(task, meta);
     const from = task.phase;
     if (committed.phases.length < phases.length) await this.#adoptStoredPhase(task);
-    this.#announce(
-      task,
-      steps.filter(([stepId]) => written.has(stepId)),
-      committed.phases,
-      from,
-      at,
-    );
+    this.#announce(task, written, committed.phases, from, at);
     return committed;
   }
 
@@ -173,19 +167,24 @@ export class Writer extends EventEmitter<WriterEvents> {
   }
 
   #audit(task: Task, drafts: readonly AuditDraft[], at: string): AuditRecord[] {
-    return drafts.map((draft) => ({ ...draft, taskId: task.id, ts: at }));
+    return drafts.map((draft) => ({ taskId: task.id, ts: at, ...draft }));
   }
 
   #queued<T>(task: Task, work: () => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(task.id) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch(() => undefined);
-    this.#queues.set(task.id, settled);
-    void settled.then(() => {
+    const previous = this.#queues.get(task.id);
+    const next = previous ? previous.then(work, work) : work();
+    const forget = (): void => {
       if (this.#queues.get(task.id) === settled) this.#queues.delete(task.id);
-    });
+    };
+    const settled: Promise<void> = next.then(forget, forget);
+    this.#queues.set(task.id, settled);
     return next;
   }
+}
+
+/** The step changes the store wrote (it refuses those of steps another process ended). */
+function only(steps: ReadonlyArray<readonly [string, StepRun]>, written: ReadonlySet<string>): Array<readonly [string, StepRun]> {
+  return steps.filter(([stepId]) => written.has(stepId));
 }
 
 function allowed(task: Task, stepId: string, next: StepRun): boolean {

@@ -1,9 +1,9 @@
 /**
  * The texts a human reads: the plan shown for approval and the summary of a task in any phase.
  */
-import { clipText } from './clip.js';
 import type { TaskGraph } from '../graph.js';
-import { countSteps, type Step, type StepRun, type Task, type TaskCounts, type Tier } from '../model.js';
+import { countSteps, isTerminalStepState, type Step, type StepRun, type Task, type TaskCounts, type Tier } from '../model.js';
+import { ReportLines } from './report-lines.js';
 import { failureTail } from './text.js';
 
 /** The deliverable is echoed in tool results; past this it belongs in `status`, not the summary. */
@@ -121,9 +121,6 @@ function failedOutput(run: StepRun, error: string): string {
 /** Output lines a report shows under a failed step. */
 const REPORT_TAIL_LINES = 5;
 
-/** Per-step lines a report shows before it summarises the rest. */
-const MAX_STEP_LINES = 40;
-
 function capResult(text: string): string {
   if (text.length <= RESULT_CAP) return text;
   const code = text.charCodeAt(RESULT_CAP - 1);
@@ -141,65 +138,19 @@ function headline(task: Task, counts: TaskCounts): string {
 }
 
 function report(task: Task, graph: TaskGraph, counts: TaskCounts): string {
-  const lines: string[] = [];
-  const failures: string[] = [];
+  const lines = new ReportLines();
   let result = '';
   graph.topologicalOrder().forEach((id, index) => {
     const run = task.runs.get(id);
-    const line = stepLine(index + 1, graph.step(id), run);
-    if (line !== undefined) lines.push(line);
-    if (line !== undefined && run?.state === 'failed') failures.push(line);
-    const stdout = run?.state === 'completed' ? (run.outputs?.stdout.trim() ?? '') : '';
+    if (run === undefined || !isTerminalStepState(run.state)) return;
+    lines.offer(run.state === 'failed', () => stepLine(index + 1, graph.step(id), run) ?? '');
+    const stdout = run.state === 'completed' ? (run.outputs?.stdout.trim() ?? '') : '';
     // Strictly longer, so ties keep the earliest step in topological order.
     if (stdout.length > result.length) result = stdout;
   });
-  const text = [headline(task, counts), ...capLines(lines, failures)];
-  if (lines.length > 0 && result !== '') text.push('', '─── Result ───', capResult(result));
+  const text = [headline(task, counts), ...lines.lines()];
+  if (lines.offered > 0 && result !== '') text.push('', '─── Result ───', capResult(result));
   return text.join('\n');
-}
-
-/** Characters per report line, per step entry (a line and any lines under it), and for all step entries. */
-const LINE_CAP = 240;
-const ENTRY_CAP = 1_200;
-const HEAD_CAP = 6_000;
-const LINES_CAP = 9_000;
-
-/**
- * A huge task's report keeps its first lines and its failures, each line clipped and all of them
- * within a few thousand characters, so the text stays far below what hosts accept from a tool;
- * every step is still in the task view and the task resource.
- */
-function capLines(lines: string[], failures: string[]): string[] {
-  const head: string[] = [];
-  const shown = new Set<string>();
-  let used = 0;
-  for (const line of lines) {
-    const entry = clipEntry(line);
-    if (head.length === MAX_STEP_LINES || (head.length > 0 && used + entry.length > HEAD_CAP)) break;
-    head.push(entry);
-    shown.add(line);
-    used += entry.length + 1;
-  }
-  if (head.length === lines.length) return head;
-  const laterFailures: string[] = [];
-  for (const line of failures) {
-    if (shown.has(line)) continue;
-    const entry = clipEntry(line);
-    if (laterFailures.length === MAX_STEP_LINES || used + entry.length > LINES_CAP) break;
-    laterFailures.push(entry);
-    used += entry.length + 1;
-  }
-  const omitted = lines.length - head.length - laterFailures.length;
-  return [
-    ...head,
-    `  … ${omitted} more step line(s) not shown: page through status with stepOffset, or read the task resource.`,
-    ...laterFailures,
-  ];
-}
-
-function clipEntry(entry: string): string {
-  const lines = entry.split('\n').map((line) => clipText(line, LINE_CAP));
-  return clipText(lines.join('\n'), ENTRY_CAP);
 }
 
 export function summarizeTask(task: Task, graph: TaskGraph): string {
