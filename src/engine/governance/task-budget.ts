@@ -33,6 +33,9 @@ export interface Hold {
   keys: readonly BudgetKey[];
 }
 
+/** Wall time is written to the ledger in batches of at least this much (checks may see it this late). */
+const WALL_BATCH_MS = 1_000;
+
 type Charged = { ok: boolean; before: BudgetSpend[]; after: BudgetSpend[] };
 
 /**
@@ -155,12 +158,14 @@ export class TaskBudget {
 
   /** Counts the wall time so far (so what is left is current; and when the task stops running here). */
   countWallTime(): Promise<void> {
-    return this.#chargeWall();
+    return this.#chargeWall(true);
   }
 
-  async #chargeWall(): Promise<void> {
+  /** Stores the wall time run up since the last count; unless forced, only once a second has gathered (one write, not one per step). */
+  async #chargeWall(force = false): Promise<void> {
     const now = this.#deps.clock.now().getTime();
     const wallMs = Math.max(0, now - this.#wallFrom);
+    if (!force && wallMs < WALL_BATCH_MS) return;
     this.#wallFrom = now;
     await this.#charge(this.#keys(), { wallMs }, false);
   }
