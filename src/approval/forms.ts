@@ -1,5 +1,5 @@
 import type { FormField, HumanForm } from '../engine/channel.js';
-import type { Step, Task, Tier } from '../engine/model.js';
+import { CONFIRM_DECISIONS, INTERRUPTED_DECISIONS, type Step, type Task, type Tier } from '../engine/model.js';
 import { formatDuration } from '../engine/views/text.js';
 
 /** The one question every approval form asks; flat primitives only, as elicitation allows. */
@@ -7,7 +7,7 @@ const DECISION_FIELD: FormField = {
   type: 'string',
   title: 'Decision',
   description: 'Approve to go ahead, reject to stop',
-  enum: ['approve', 'reject'],
+  enum: [...CONFIRM_DECISIONS],
   enumNames: ['Approve', 'Reject'],
 };
 
@@ -62,7 +62,7 @@ export function interruptedForm(task: Task, step: Step): HumanForm {
           type: 'string',
           title: 'Decision',
           description: 'What to do with the interrupted step',
-          enum: ['retry', 'done', 'fail'],
+          enum: [...INTERRUPTED_DECISIONS],
           enumNames: ['Run it again', 'It is done', 'Fail it'],
         },
         comment: COMMENT_FIELD,

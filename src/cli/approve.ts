@@ -1,4 +1,4 @@
-import { isTerminalPhase } from '../engine/model.js';
+import { INTERRUPTED_DECISIONS, isTerminalPhase } from '../engine/model.js';
 import { DB_OPTIONS, databaseFor, failure, parseCommandArgs, printJson } from './args.js';
 import type { CliCommand } from './command.js';
 import { usageError } from './command.js';
@@ -6,7 +6,6 @@ import { SHORT_ID_LENGTH } from './database.js';
 import { openForDecisions, type DecisionDoor } from './decision-door.js';
 
 const VIA = 'command line';
-const STEP_DECISIONS = ['retry', 'done', 'fail'] as const;
 
 const HELP = `Usage: orchestrate-mcp approve <taskId> [--step ID] [--reject] [--decision retry|done|fail]
                                [--comment TEXT] [--plan-hash HASH] [--db PATH] [--json]
@@ -55,7 +54,7 @@ const OPTIONS = {
 interface Request {
   taskId: string;
   step?: string;
-  decision: 'approve' | 'reject' | (typeof STEP_DECISIONS)[number];
+  decision: 'approve' | 'reject' | (typeof INTERRUPTED_DECISIONS)[number];
   comment?: string;
   planHash?: string;
 }
@@ -73,8 +72,8 @@ export const approveCommand: CliCommand = {
     if (extra.length > 0) return usageError(io, 'approve', `one task at a time; unexpected "${extra.join(' ')}"`);
     if (decision !== undefined && step === undefined) return usageError(io, 'approve', '--decision answers a step: add --step ID');
     if (decision !== undefined && reject) return usageError(io, 'approve', 'give either --reject or --decision, not both');
-    if (decision !== undefined && !(STEP_DECISIONS as readonly string[]).includes(decision)) {
-      return usageError(io, 'approve', `unknown decision "${decision}"; decisions: ${STEP_DECISIONS.join(', ')}`);
+    if (decision !== undefined && !(INTERRUPTED_DECISIONS as readonly string[]).includes(decision)) {
+      return usageError(io, 'approve', `unknown decision "${decision}"; decisions: ${INTERRUPTED_DECISIONS.join(', ')}`);
     }
     if (parsed.values['plan-hash'] !== undefined && (step !== undefined || reject)) {
       return usageError(io, 'approve', '--plan-hash goes with approving a plan');

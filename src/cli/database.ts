@@ -60,12 +60,7 @@ export function schemaVersionOf(db: Database): number {
  * create it) and a schema this build does not know, with coded errors.
  */
 export function openReadOnly(path: string): TaskDatabase {
-  if (path === ':memory:' || !existsSync(path)) {
-    throw new OrchestrateError('DATABASE_NOT_FOUND', `No state database at ${path}.`, {
-      details: { path },
-      hint: 'Pass --db PATH (or set ORCHESTRATE_DB) to the file the server uses; a server creates it when it first starts.',
-    });
-  }
+  assertDatabaseFile(path);
   const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -74,6 +69,16 @@ export function openReadOnly(path: string): TaskDatabase {
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+/** Refuses a database file that does not exist (opening it would create one) with DATABASE_NOT_FOUND. */
+export function assertDatabaseFile(path: string): void {
+  if (path === ':memory:' || !existsSync(path)) {
+    throw new OrchestrateError('DATABASE_NOT_FOUND', `No state database at ${path}.`, {
+      details: { path },
+      hint: 'Pass --db PATH (or set ORCHESTRATE_DB) to the file the server uses; a server creates it when it first starts.',
+    });
   }
 }
 

@@ -4,7 +4,6 @@
  * A decision is stored; the server that runs the task (or adopts it) acts on it within seconds.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { pino } from 'pino';
 import { systemClock } from '../clock.js';
@@ -12,9 +11,8 @@ import { StoredDecisions } from '../engine/decisions.js';
 import type { Phase, Task } from '../engine/model.js';
 import { ownerId } from '../engine/run/recovery.js';
 import { Writer } from '../engine/run/writer.js';
-import { OrchestrateError } from '../errors.js';
 import { SqliteTaskStore } from '../store/task-store.js';
-import { checkSchema, schemaVersionOf, TaskDatabase } from './database.js';
+import { assertDatabaseFile, checkSchema, schemaVersionOf, TaskDatabase } from './database.js';
 
 /** How long a decision waits for a server to act on it before saying none has yet (a server looks every 1–2 s). */
 const PICKUP_WAIT_MS = 3_500;
@@ -34,12 +32,7 @@ export interface DecisionDoor {
 }
 
 export function openForDecisions(path: string): DecisionDoor {
-  if (path === ':memory:' || !existsSync(path)) {
-    throw new OrchestrateError('DATABASE_NOT_FOUND', `No state database at ${path}.`, {
-      details: { path },
-      hint: 'Pass --db PATH (or set ORCHESTRATE_DB) to the file the server uses; a server creates it when it first starts.',
-    });
-  }
+  assertDatabaseFile(path);
   const db = new BetterSqlite3(path, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');

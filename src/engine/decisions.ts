@@ -6,7 +6,7 @@
  * a second (see Engine.start).
  */
 import { OrchestrateError } from '../errors.js';
-import { isTerminalPhase, isTerminalStepState, nextRun, type Actor, type Task } from './model.js';
+import { CONFIRM_DECISIONS, INTERRUPTED_DECISIONS, isTerminalPhase, isTerminalStepState, nextRun, type Actor, type Task } from './model.js';
 import type { TaskStore } from './ports.js';
 import { INTERRUPTED } from './run/interrupted.js';
 import type { StepAnswer } from './run/task-run.js';
@@ -73,7 +73,7 @@ export async function postStepAnswer(deps: DecisionDeps, task: Task, stepId: str
     });
   }
   const interrupted = run.reason === INTERRUPTED;
-  const fits = interrupted ? ['retry', 'done', 'fail'].includes(answer.decision) : ['approve', 'reject'].includes(answer.decision);
+  const fits = ((interrupted ? INTERRUPTED_DECISIONS : CONFIRM_DECISIONS) as readonly string[]).includes(answer.decision);
   if (!fits) {
     const expected = interrupted ? 'was interrupted: answer retry, done or fail' : 'asks for a confirmation: approve or reject it';
     throw new OrchestrateError('INVALID_ARGUMENT', `Step ${stepId} ${expected}.`, {

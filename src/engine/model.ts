@@ -139,6 +139,11 @@ export const StepOutputsSchema = z.object({
 export type StepOutputs = z.infer<typeof StepOutputsSchema>;
 
 /** The run-time record of one step. */
+/** The answers to a step confirmation. */
+export const CONFIRM_DECISIONS = ['approve', 'reject'] as const;
+/** The answers to a step interrupted by a stop of the server: run it again, count it as done, fail it. */
+export const INTERRUPTED_DECISIONS = ['retry', 'done', 'fail'] as const;
+
 export const StepRunSchema = z.object({
   state: StepStateSchema,
   startedAt: z.string().optional(),
@@ -161,7 +166,7 @@ export const StepRunSchema = z.object({
   /** The process groups its commands started, with each leader's start time, to stop them after a crash. */
   processes: z.array(z.object({ pgid: z.int(), started: z.string() })).optional(),
   /** What a person decided about it after it was interrupted. */
-  decision: z.enum(['retry', 'done', 'fail']).optional(),
+  decision: z.enum(INTERRUPTED_DECISIONS).optional(),
   /** While it waits for a client to connect that can serve it (one that samples). */
   waitingFor: z.enum(['sampling']).optional(),
 });

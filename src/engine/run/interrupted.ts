@@ -1,4 +1,5 @@
 import { OrchestrateError } from '../../errors.js';
+import { INTERRUPTED_DECISIONS } from '../model.js';
 import { formatDuration } from '../views/text.js';
 import type { StepFailure } from './deps.js';
 import { failStep } from './step-runner.js';
@@ -26,7 +27,7 @@ export async function awaitDecision(run: TaskRun, stepId: string): Promise<StepF
   run.signal.addEventListener('abort', onAbort, { once: true });
   const stopWaiting = run.awaitAnswer(stepId, {
     resolve(answer) {
-      if (answer.decision !== 'retry' && answer.decision !== 'done' && answer.decision !== 'fail') {
+      if (!(INTERRUPTED_DECISIONS as readonly string[]).includes(answer.decision)) {
         throw new OrchestrateError('INVALID_ARGUMENT', `Step ${stepId} was interrupted: answer retry, done or fail.`, {
           details: { taskId: task.id, stepId, field: 'decision' },
         });

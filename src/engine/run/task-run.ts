@@ -2,7 +2,18 @@ import { setMaxListeners } from 'node:events';
 import { OrchestrateError } from '../../errors.js';
 import type { ClientChannel } from '../channel.js';
 import { TaskGraph } from '../graph.js';
-import { isTerminalPhase, isTerminalStepState, nextRun, type Actor, type Phase, type Step, type StepRun, type Task } from '../model.js';
+import {
+  CONFIRM_DECISIONS,
+  INTERRUPTED_DECISIONS,
+  isTerminalPhase,
+  isTerminalStepState,
+  nextRun,
+  type Actor,
+  type Phase,
+  type Step,
+  type StepRun,
+  type Task,
+} from '../model.js';
 import type { Committed } from '../ports.js';
 import type { RunDeps } from './deps.js';
 import { Readiness } from './readiness.js';
@@ -23,7 +34,7 @@ export interface HostReplan {
  * A person's (or the model's) word on a step waiting for one: approve or reject a confirmation;
  * retry, done or fail a step that was interrupted by a stop of the server.
  */
-export const STEP_DECISIONS = ['approve', 'reject', 'retry', 'done', 'fail'] as const;
+export const STEP_DECISIONS = [...CONFIRM_DECISIONS, ...INTERRUPTED_DECISIONS] as const;
 export type StepDecision = (typeof STEP_DECISIONS)[number];
 
 /** How a step confirmation was answered, and by whom. */

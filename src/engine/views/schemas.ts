@@ -4,7 +4,7 @@
  * when fields are added.
  */
 import { z } from 'zod';
-import { PHASES, PLAN_ORIGINS, STEP_STATES, TaskCountsSchema, TIERS } from '../model.js';
+import { INTERRUPTED_DECISIONS, PHASES, PLAN_ORIGINS, STEP_STATES, TaskCountsSchema, TIERS } from '../model.js';
 
 export const StepShownSchema = z.looseObject({
   id: z.string().describe('Step id, unique within the task'),
@@ -65,7 +65,7 @@ export const AwaitingViewSchema = z.discriminatedUnion('kind', [
     stepId: z.string(),
     description: z.string(),
     tier: z.enum(TIERS),
-    choices: z.array(z.enum(['retry', 'done', 'fail'])),
+    choices: z.array(z.enum(INTERRUPTED_DECISIONS)),
     hint: z.string(),
   }),
   z.looseObject({

@@ -1,6 +1,6 @@
 import { clipText, jsonLength } from './clip.js';
 import type { TaskGraph } from '../graph.js';
-import { countSteps, DEFAULT_CONFIRMATION_TIMEOUTS, type Tier, type Task } from '../model.js';
+import { countSteps, DEFAULT_CONFIRMATION_TIMEOUTS, INTERRUPTED_DECISIONS, type Tier, type Task } from '../model.js';
 import type { AwaitingView, StepView, TaskView } from './schemas.js';
 import { stepView } from './step-view.js';
 import { summarizeTask } from './summarize.js';
@@ -122,7 +122,7 @@ function awaitingOf(task: Task, graph: TaskGraph, timeoutsMs: Readonly<Record<Ti
         stepId,
         description: clip(step.description, AWAITING_CAPS.description),
         tier: step.tier,
-        choices: ['retry', 'done', 'fail'],
+        choices: [...INTERRUPTED_DECISIONS],
         hint:
           'The server stopped while this step ran; it may have had its effect. Ask the user whether to run it again ' +
           `(retry), count it as done (done) or fail it (fail); then call approve { taskId, stepId: "${stepId}", decision }.`,
