@@ -152,6 +152,8 @@ export interface TaskStore {
   commit(taskId: string, change: StoredChange): Promise<Committed>;
   appendAudit(entries: readonly AuditRecord[]): Promise<void>;
   auditTrail(taskId: string): Promise<AuditTrail>;
+  /** The task's audit entries of one kind, oldest first, without reading or checking the rest of its chain. */
+  auditOfKind(taskId: string, kind: AuditKind): Promise<AuditTrail['entries']>;
   close(): Promise<void>;
   /** Leaves an answer to a step for whichever process runs the task. */
   postAnswer(taskId: string, stepId: string, answer: PostedAnswer['answer'], at: string): Promise<void>;

@@ -30,6 +30,7 @@ export class AuditLog {
   readonly #insert: Statement;
   readonly #upsertHead: Statement;
   readonly #byTask: Statement;
+  readonly #byTaskKind: Statement;
   readonly #append: { immediate(row: UnchainedRow): AuditRow };
 
   constructor(db: Database) {
@@ -39,6 +40,7 @@ export class AuditLog {
     this.#upsertHead = db.prepare(UPSERT_HEAD);
     // A task's entries are its chain (see toUnchainedRow), found through UNIQUE (chain, seq).
     this.#byTask = db.prepare(`SELECT * FROM audit WHERE chain = ? AND task_id = ? ORDER BY id`);
+    this.#byTaskKind = db.prepare(`SELECT * FROM audit WHERE chain = ? AND task_id = ? AND kind = ? ORDER BY id`);
     this.#append = db.transaction((row: UnchainedRow) => this.#link(row));
   }
 
@@ -66,7 +68,9 @@ export class AuditLog {
     return this.#byTask.all(taskId, taskId) as AuditRow[];
   }
 
-  entries(taskId: string): StoredAuditEntry[] {
-    return this.rows(taskId).map(fromAuditRow);
+  /** The task's entries, oldest first; only those of `kind` when it is given. */
+  entries(taskId: string, kind?: string): StoredAuditEntry[] {
+    const rows = kind === undefined ? this.rows(taskId) : (this.#byTaskKind.all(taskId, taskId, kind) as AuditRow[]);
+    return rows.map(fromAuditRow);
   }
 }

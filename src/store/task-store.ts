@@ -3,6 +3,7 @@ import {
   TERMINAL_PHASES,
   TERMINAL_STEP_STATES,
   UNFINISHED_PHASES,
+  type AuditKind,
   type Phase,
   type Step,
   type StepRun,
@@ -220,12 +221,12 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   async auditTrail(taskId: string): Promise<AuditTrail> {
-    const entries = this.#audit.entries(taskId).map(({ taskId: _task, chain: _chain, ...entry }) => entry);
+    const entries = this.#audit.entries(taskId).map(asTrailEntry);
     const { ok, problems } = verifyAuditChain(this.#db, taskId);
     return {
       phases: this.phaseHistory(taskId),
       attempts: await this.attempts(taskId),
-      entries: entries as AuditTrail['entries'],
+      entries,
       chain: {
         intact: ok,
         entries: entries.length,
@@ -233,6 +234,10 @@ export class SqliteTaskStore implements TaskStore {
         ...(problems[0] ? { broken: problems[0] } : {}),
       },
     };
+  }
+
+  async auditOfKind(taskId: string, kind: AuditKind): Promise<AuditTrail['entries']> {
+    return this.#audit.entries(taskId, kind).map(asTrailEntry);
   }
 
   phaseHistory(taskId: string): PhaseRow[] {
@@ -360,4 +365,9 @@ function toSummary(r: ListRow): TaskSummary {
 function auditColumns(record: AuditRecord, taskId: string | undefined): UnchainedRow {
   const { taskId: _own, ...rest } = record;
   return columnsOf(taskId === undefined ? rest : { taskId, ...rest });
+}
+
+/** A stored entry as a trail lists it: the task and chain are the trail's own. */
+function asTrailEntry({ taskId: _task, chain: _chain, ...entry }: StoredAuditEntry): AuditTrail['entries'][number] {
+  return entry as AuditTrail['entries'][number];
 }

@@ -222,6 +222,24 @@ describe('commit', () => {
     expect(trail.chain).toMatchObject({ intact: true, entries: 2 });
   });
 
+  it('reads the entries of one kind of a task, oldest first, and none of another task', async () => {
+    await created('t1', 'executing');
+    await created('t2', 'executing');
+    await store.appendAudit([
+      { ...record('replanned', { comment: 'first', details: { added: ['r1'] } }), taskId: 't1' },
+      { ...record('step_completed', { stepId: 's1', actor: 'system' }), taskId: 't1' },
+      { ...record('replanned', { comment: 'other task' }), taskId: 't2' },
+      { ...record('replanned', { comment: 'second' }), taskId: 't1' },
+    ]);
+    const replans = await store.auditOfKind('t1', 'replanned');
+    expect(replans.map((e) => [e.kind, e.comment, e.details])).toEqual([
+      ['replanned', 'first', { added: ['r1'] }],
+      ['replanned', 'second', undefined],
+    ]);
+    expect(replans[1]?.prevHash).not.toBe(replans[0]?.hash); // a step entry lies between them in the chain
+    expect(await store.auditOfKind('t1', 'plan_approved')).toEqual([]);
+  });
+
   it('lists the attempt in flight as running and each ended attempt with its outcome, across processes', async () => {
     await created('t1', 'executing');
     const running = (attempt: number, at: string): StepRun => ({ state: 'running', startedAt: at, attempt, attempts: 2 });

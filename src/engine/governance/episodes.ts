@@ -28,9 +28,9 @@ export async function recallEpisodes(deps: MemoryDeps, request: string): Promise
  * A finished task as memory keeps it. Steps a replan added are told apart by the task's `replanned`
  * audit entries; those that completed after a failure are what recovered it.
  */
-export async function episodeOf(task: Task, store: Pick<TaskStore, 'auditTrail'>, endedAt: string): Promise<Episode> {
-  const trail = await store.auditTrail(task.id);
-  const added = new Set(trail.entries.filter((entry) => entry.kind === 'replanned').flatMap((entry) => strings(entry.details?.['added'])));
+export async function episodeOf(task: Task, store: Pick<TaskStore, 'auditOfKind'>, endedAt: string): Promise<Episode> {
+  const replans = await store.auditOfKind(task.id, 'replanned');
+  const added = new Set(replans.flatMap((entry) => strings(entry.details?.['added'])));
   const stateOf = (step: Step) => task.runs.get(step.id);
   const failed = task.steps.filter((step) => stateOf(step)?.state === 'failed');
   const recovered = failed.length > 0 ? task.steps.filter((step) => added.has(step.id) && stateOf(step)?.state === 'completed') : [];
