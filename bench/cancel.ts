@@ -19,9 +19,9 @@ function alive(pid: number): boolean {
   }
 }
 
-async function until(check: () => boolean, limitMs: number): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, limitMs: number): Promise<void> {
   const deadline = performance.now() + limitMs;
-  while (!check()) {
+  while (!(await check())) {
     if (performance.now() > deadline) throw new Error('timed out');
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
@@ -48,11 +48,8 @@ try {
   }, 10_000);
   const started = performance.now();
   await app.engine.cancel(task.id, { reason: 'bench', actor: 'model' });
-  let state: string | undefined;
-  await until(() => {
-    void app.engine.get(task.id).then(({ task: t }) => (state = t.runs.get('s1')?.state));
-    return state === 'cancelled';
-  }, 5_000);
+  // Settled: what status reads says so (each read awaited, so a read is not counted late).
+  await until(async () => (await app.engine.get(task.id)).task.runs.get('s1')?.state === 'cancelled', 5_000);
   const settledMs = performance.now() - started;
   await until(() => !alive(pid), 5_000);
   const goneMs = performance.now() - started;

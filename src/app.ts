@@ -12,9 +12,9 @@ import { Writer } from './engine/run/writer.js';
 import { createActionRunner } from './plugins/action-runner.js';
 import type { ActionPlugin } from './plugins/api.js';
 import { builtinPlugins } from './plugins/builtins.js';
-import { closeHostedSources, hostPluginDirs } from './plugins/host/start.js';
-import { PluginRegistry, type PluginSource, type RegistryOptions } from './plugins/registry.js';
+import { PluginRegistry, type PluginSource } from './plugins/registry.js';
 import { validatePlugin } from './plugins/validate.js';
+import { registryOptionsOf } from './registry-options.js';
 import { createMasker } from './secrets.js';
 import { SqliteBudgetLedger } from './store/budget-ledger.js';
 import { SqliteEpisodeMemory } from './store/episode-memory.js';
@@ -26,7 +26,7 @@ export interface AppOptions {
   clock?: Clock;
   /**
    * Plugins after the built-in ones: objects, sources from `loadPluginDirs` (run in this process),
-   * or sources from `hostPluginDirs` (each run in a plugin host, which the app stops when it closes).
+   * or sources from `hostPluginDirs` (see openApp) (each run in a plugin host, which the app stops when it closes).
    */
   plugins?: ReadonlyArray<ActionPlugin<unknown> | PluginSource>;
   /** Default working directory of tasks. */
@@ -103,28 +103,5 @@ export function createApp(config: Readonly<Config>, options: AppOptions): App {
         }
       }
     },
-  };
-}
-
-/**
- * The app of a serving process: built-ins in this process, every plugin of the config's plugin
- * folders in a plugin host of its own. Start-up errors stop the hosts already started.
- */
-export async function openApp(config: Readonly<Config>, options: Omit<AppOptions, 'plugins'>): Promise<App> {
-  const hosted = await hostPluginDirs(config.pluginDirs, registryOptionsOf(config), options.logger);
-  try {
-    return createApp(config, { ...options, plugins: hosted });
-  } catch (error) {
-    await closeHostedSources(hosted);
-    throw error;
-  }
-}
-
-function registryOptionsOf(config: Readonly<Config>): RegistryOptions {
-  return {
-    pluginOptions: config.pluginOptions,
-    ...(config.exec.allowlist ? { allowlist: config.exec.allowlist } : {}),
-    forbidden: config.exec.forbidden,
-    stepTimeoutMs: config.stepTimeoutMs,
   };
 }

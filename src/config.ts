@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { APPROVAL_POLICIES } from './approval/policy.js';
 import { DEFAULT_CONFIRMATION_TIMEOUTS, TIERS, type Tier } from './engine/model.js';
 import { stepEnvironment } from './plugins/step-env.js';
-import { inlineByEnv, SERVE_OPTIONS } from './runner/serve-flags.js';
+import { inlineByEnv, pluginDirsOf, SERVE_OPTIONS } from './runner/serve-flags.js';
 import { secretValuesOf } from './secrets.js';
 import { isLoopbackHost } from './transports/loopback.js';
 
@@ -344,12 +344,6 @@ export function databasePath(flag: string | undefined, env: Readonly<Record<stri
   return cwd === undefined ? resolve(db) : resolve(cwd, db);
 }
 
-/** The plugin folders: every `--plugins`, then the ORCHESTRATE_PLUGINS path list, absolute. */
-export function pluginDirsOf(flags: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {
-  const listed = env.ORCHESTRATE_PLUGINS ? env.ORCHESTRATE_PLUGINS.split(delimiter).filter(Boolean) : [];
-  return [...flags, ...listed].map((dir) => resolve(dir));
-}
-
 function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
@@ -371,3 +365,5 @@ function readConfigFile(path: string | undefined, problems: string[]): z.infer<t
   }
   return parsed.data;
 }
+
+export { pluginDirsOf };

@@ -1,26 +1,29 @@
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { openApp, type App } from './app.js';
-import { runCli } from './cli/index.js';
+import type { App } from './app.js';
+import { wantsServer } from './cli/wants-server.js';
 import { errorMessage, isOrchestrateError } from './errors.js';
 import { loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
+import { openApp } from './open-app.js';
 import { createMasker } from './secrets.js';
-import { createServer } from './server.js';
-import { StdioTransport } from './transports/stdio.js';
 
 /**
  * The process entry: the only module that reads argv, env, signals and stdio. Resolves to an exit
  * code when start-up fails; otherwise the process lives until stdin closes (stdio) or a signal arrives.
  */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
-  const dispatched = await runCli(argv, {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    env,
-    cwd: process.cwd(),
-  });
-  if (dispatched !== 'serve') return dispatched;
+  // The command line's modules load only for a command; serving needs none of them.
+  if (!wantsServer(argv)) {
+    const { runCli } = await import('./cli/index.js');
+    const dispatched = await runCli(argv, {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+      env,
+      cwd: process.cwd(),
+    });
+    if (dispatched !== 'serve') return dispatched;
+  }
   const loaded = loadConfig(argv, env);
   if (!loaded.ok) {
     process.stderr.write(`orchestrate-mcp: invalid configuration:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}\n`);
@@ -31,6 +34,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const protocolOut = reserveStdoutForProtocol();
 
   const logger = createLogger(config.logLevel, createMasker(config.secretValues));
+  // The MCP server and the transport load while the app opens (and its plugin hosts boot).
+  const serving = config.transport === 'http' ? undefined : Promise.all([import('./server.js'), import('./transports/stdio.js')]);
+  serving?.catch(() => {});
   let app;
   try {
     app = await openApp(config, { logger });
@@ -43,7 +49,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     logger.fatal({ err: errorMessage(error) }, 'start-up failed');
     return 1;
   }
-  if (config.transport === 'http') return serveHttp(app, config, logger);
+  if (!serving) return serveHttp(app, config, logger);
+  const [{ createServer }, { StdioTransport }] = await serving;
   const { mcp } = createServer({
     engine: app.engine,
     approval: app.approval,

@@ -7,7 +7,8 @@ import type { Check } from './doctor-check.js';
 import { agentsCheck, configCheck, httpCheck, nodeCheck, pluginChecks, samplingNote, sqliteCheck } from './doctor-checks.js';
 import { databaseChecks } from './doctor-database.js';
 import { indent } from './format.js';
-import { registryOptionsOf, scanPlugins } from './plugin-scan.js';
+import { registryOptionsOf } from '../registry-options.js';
+import { scanPlugins } from './plugin-scan.js';
 
 const HELP = `Usage: orchestrate-mcp doctor [serve flags] [--json]
 

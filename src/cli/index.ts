@@ -2,6 +2,7 @@ import type { CliCommand, CliIo } from './command.js';
 import { COMMANDS } from './commands.js';
 import { SERVE_HELP } from './serve-help.js';
 import { packageVersion } from '../version.js';
+import { wantsServer } from './wants-server.js';
 
 /**
  * Dispatches the bin's arguments: `--help`, `--version`, or a subcommand (`tasks`, `show`, …).
@@ -18,7 +19,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     io.stdout(`${packageVersion()}\n`);
     return 0;
   }
-  if (first === undefined || first.startsWith('-')) return 'serve';
+  if (wantsServer(argv) || first === undefined) return 'serve';
   const command = commands.find((c) => c.name === `${first} ${second}`) ?? commands.find((c) => c.name === first);
   if (!command) {
     const group = commands.filter((c) => c.name.startsWith(`${first} `));

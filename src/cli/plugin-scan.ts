@@ -2,7 +2,6 @@
  * Loads the built-in actions and the plugin folders the way a starting server does, but keeps
  * going after a folder fails, so one run names every folder with a problem.
  */
-import type { Config } from '../config.js';
 import { ERROR_CODES, errorMessage, isOrchestrateError } from '../errors.js';
 import { builtinPlugins } from '../plugins/builtins.js';
 import { inputSchemaOf } from '../plugins/input-schema.js';
@@ -31,15 +30,6 @@ export interface PluginScan {
   /** Actions each folder contributed, in the order given. */
   dirs: Array<{ dir: string; actions: string[] }>;
   problems: PluginProblem[];
-}
-
-/** What the registry takes from the server config: per-plugin options and the exec rules plan-time checks use. */
-export function registryOptionsOf(config: Pick<Config, 'pluginOptions' | 'exec'>): RegistryOptions {
-  return {
-    pluginOptions: config.pluginOptions,
-    ...(config.exec.allowlist ? { allowlist: config.exec.allowlist } : {}),
-    forbidden: config.exec.forbidden,
-  };
 }
 
 export async function scanPlugins(dirs: readonly string[], options: RegistryOptions): Promise<PluginScan> {

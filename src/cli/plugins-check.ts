@@ -3,7 +3,8 @@ import { loadConfig } from '../config.js';
 import { parseCommandArgs, printJson } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 import { indent } from './format.js';
-import { registryOptionsOf, scanPlugins, type PluginScan } from './plugin-scan.js';
+import { registryOptionsOf } from '../registry-options.js';
+import { scanPlugins, type PluginScan } from './plugin-scan.js';
 import { fieldsText, schemaFields } from './schema-fields.js';
 
 const HELP = `Usage: orchestrate-mcp plugins check [--plugins DIR ...] [--config FILE] [--json]

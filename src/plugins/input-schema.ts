@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject } from 'ajv';
 import { z } from 'zod';
 import type { JsonSchemaInput } from './api.js';
 
@@ -39,7 +40,7 @@ function fromZod(schema: z.ZodType): InputSchema {
 }
 
 function fromJsonSchema(schema: JsonSchemaInput): InputSchema {
-  ajv ??= new Ajv({ allErrors: true, useDefaults: true, strict: false });
+  ajv ??= newAjv();
   const validate = ajv.compile(schema);
   return {
     jsonSchema: schema,
@@ -49,6 +50,12 @@ function fromJsonSchema(schema: JsonSchemaInput): InputSchema {
       return { success: false, problems: (validate.errors ?? []).map(problemText) };
     },
   };
+}
+
+/** Ajv loads on the first JSON Schema input: a plugin host whose plugin speaks zod never pays for it. */
+function newAjv(): Ajv {
+  const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as { Ajv: new (options: Record<string, unknown>) => Ajv };
+  return new AjvClass({ allErrors: true, useDefaults: true, strict: false });
 }
 
 function problemText(error: ErrorObject): string {

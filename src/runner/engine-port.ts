@@ -3,7 +3,7 @@
  * which tasks it is still running, close it. The rest of src/runner/ sees only this.
  */
 import type { Logger } from 'pino';
-import { openApp } from '../app.js';
+import { openApp } from '../open-app.js';
 import type { ApprovalSettings } from '../approval/policy.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/engine.js';

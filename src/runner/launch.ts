@@ -4,12 +4,14 @@
  * `runner: false`), run a subcommand, or be the runner itself. Only the bridge path stays on
  * Node built-ins; the others import src/main.ts (the MCP SDK, zod, pino, SQLite, the engine).
  */
+import { wantsServer } from '../cli/wants-server.js';
 import { errorMessage, isOrchestrateError, OrchestrateError } from '../errors.js';
+import { prestartPluginHosts } from '../plugins/host/prestart.js';
 import { packageVersion } from '../version.js';
 import { pipeBridge } from './bridge.js';
 import { prepareRuntimeDir, runnerPaths } from './paths.js';
 import type { Preamble } from './protocol.js';
-import { serveRoute } from './serve-flags.js';
+import { servePluginDirs, serveRoute } from './serve-flags.js';
 import { connectOrStart, RunnerStartError } from './start.js';
 
 export interface Launch {
@@ -23,14 +25,19 @@ export interface Launch {
 export async function launch({ argv, env, bin }: Launch): Promise<number | undefined> {
   if (argv[0] === 'runner' && argv[1] === 'serve') {
     const readyFd = argv[2] === '--ready-fd' ? Number(argv[3]) : undefined;
+    const flags = argv.slice(readyFd === undefined ? 2 : 4);
+    // The plugin hosts boot while the runner loads the engine, the store and the MCP SDK.
+    prestartPluginHosts(servePluginDirs(flags, env));
     const { serveRunner } = await import('./serve.js');
-    return serveRunner(argv.slice(readyFd === undefined ? 2 : 4), env, readyFd);
+    return serveRunner(flags, env, readyFd);
   }
-  const first = argv[0];
-  const serving = first === undefined || (first.startsWith('-') && !['--help', '-h', '--version', '-v'].includes(first));
+  const serving = wantsServer(argv);
   const version = packageVersion();
   const route = serving ? serveRoute(argv, env, version) : undefined;
-  if (route?.kind !== 'runner') return inline(argv, env);
+  if (route?.kind !== 'runner') {
+    if (serving) prestartPluginHosts(servePluginDirs(argv, env));
+    return inline(argv, env);
+  }
   const { kind: _kind, db, ...identity } = route;
   return bridge(db, { orchestrate: 'bridge', ...identity, version }, { argv, env, bin });
 }

@@ -76,11 +76,24 @@ export function serveRoute(argv: readonly string[], env: Env, version: string): 
       return { kind: 'inline', why: 'config to report' };
     }
   }
-  const pluginDirs = [
-    ...((values.plugins as string[] | undefined) ?? []),
-    ...(env.ORCHESTRATE_PLUGINS ? env.ORCHESTRATE_PLUGINS.split(delimiter).filter(Boolean) : []),
-  ].map((dir) => resolve(dir));
+  const pluginDirs = pluginDirsOf((values.plugins as string[] | undefined) ?? [], env);
   return { kind: 'runner', db, configFile, pluginDirs, fingerprint: fingerprintOf({ version, db, configFile, configText, pluginDirs }) };
+}
+
+/** The plugin folders: every `--plugins`, then the ORCHESTRATE_PLUGINS path list, absolute. */
+export function pluginDirsOf(flags: readonly string[], env: Env): string[] {
+  const listed = env.ORCHESTRATE_PLUGINS ? env.ORCHESTRATE_PLUGINS.split(delimiter).filter(Boolean) : [];
+  return [...flags, ...listed].map((dir) => resolve(dir));
+}
+
+/** The plugin folders a serve command line and environment name; none when the flags do not parse (the config parser reports them). */
+export function servePluginDirs(argv: readonly string[], env: Env): string[] {
+  try {
+    const { values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: SERVE_OPTIONS });
+    return pluginDirsOf(values.plugins ?? [], env);
+  } catch {
+    return [];
+  }
 }
 
 /**

@@ -7,6 +7,11 @@ import { errorMessage } from '../../errors.js';
 import { HostedPlugin } from './hosted-plugin.js';
 import { Peer } from './peer.js';
 import { isMessage, type CheckRequest, type LoadRequest, type Message, type RunRequest } from './protocol.js';
+import { PRELOAD_TSX } from './spawn.js';
+
+// Started ahead of time for a TypeScript plugin: tsx loads while the server still starts (the
+// hooks it brings are registered only when the plugin is loaded).
+if (process.argv.includes(PRELOAD_TSX)) import('tsx/esm/api').catch(() => {});
 
 const channel = process as NodeJS.Process & Required<Pick<NodeJS.Process, 'send'>>;
 

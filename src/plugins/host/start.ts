@@ -5,18 +5,21 @@
  */
 import type { Logger } from 'pino';
 import { OrchestrateError, errorMessage, isOrchestrateError } from '../../errors.js';
-import { pluginEntries } from '../loader.js';
+import { pluginEntries } from '../plugin-files.js';
 import { pluginSettingsOf } from '../plugin-settings.js';
 import type { PluginSource, RegistryOptions } from '../registry.js';
 import { HostProcess } from './host-process.js';
 import { PluginHost } from './plugin-host.js';
 import type { HostedMeta, LoadRequest } from './protocol.js';
 import { hostedSource } from './proxy.js';
+import { discardWarmHosts } from './spawn.js';
 
 /** The plugins of `dirs`, each running in a plugin host; close them with {@link closeHostedSources}. */
 export async function hostPluginDirs(dirs: readonly string[], options: RegistryOptions, logger: Logger): Promise<PluginSource[]> {
   const files = dirs.flatMap((dir) => pluginEntries(dir));
   const settled = await Promise.allSettled(files.map((file) => startPlugin(file, dirs, options, logger)));
+  // Hosts started ahead of time for files that are no longer there.
+  discardWarmHosts();
   const hosts = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const failed = settled.find((outcome) => outcome.status === 'rejected');
   if (failed) {
