@@ -1,8 +1,8 @@
 /**
  * Compares this tree's bench figures with an earlier commit's, in the same run: builds the commit
- * in a temporary git worktree (sharing this node_modules), then alternates the two builds' engine
- * and cold-start benches for several rounds and prints the medians side by side. Alternating keeps
- * a noisy machine from favouring either side. Usage:
+ * in a temporary git worktree (sharing this node_modules), then alternates the two builds' engine,
+ * cancel, cold-start and bridge benches for several rounds and prints the medians side by side.
+ * Alternating keeps a noisy machine from favouring either side. Usage:
  *
  *   npm run bench:compare -- <commit> [rounds]      (default: HEAD~1, 5 rounds)
  */
@@ -35,6 +35,13 @@ function parse(output: string): Figures {
     }
     const tsx = /TypeScript plugin \(tsx\): (\d+) ms/.exec(line);
     if (tsx) figures.set('cold start with a TypeScript plugin ms', Number(tsx[1]));
+    const bridge = /^\s+bridge, (runner up|runner must be started)\s+(\d+) ms/.exec(line);
+    if (bridge) figures.set(`bridge, ${bridge[1]} ms`, Number(bridge[2]));
+    const cancel = /task cancelled after ([\d.]+) ms, child process gone after ([\d.]+) ms/.exec(line);
+    if (cancel) {
+      figures.set('cancel: task settled ms', Number(cancel[1]));
+      figures.set('cancel: process gone ms', Number(cancel[2]));
+    }
   }
   return figures;
 }
@@ -43,7 +50,7 @@ function benchOf(dir: string): Figures {
   const env = { ...process.env, COLD_START_RUNS: process.env.COLD_START_RUNS ?? '5' };
   const run = (script: string): string =>
     execFileSync(process.execPath, [join('dist', 'bench', script)], { cwd: dir, env, encoding: 'utf8' });
-  return parse(run('engine.js') + run('cold-start.js'));
+  return parse(run('engine.js') + run('cancel.js') + run('cold-start.js') + run('bridge.js'));
 }
 
 const worktree = mkdtempSync(join(tmpdir(), 'orchestrate-compare-'));
