@@ -6,7 +6,6 @@
  */
 import { wantsServer } from '../cli/wants-server.js';
 import { errorMessage, isOrchestrateError, OrchestrateError } from '../errors.js';
-import { prestartPluginHosts } from '../plugins/host/prestart.js';
 import { packageVersion } from '../version.js';
 import { pipeBridge } from './bridge.js';
 import { prepareRuntimeDir, runnerPaths } from './paths.js';
@@ -27,7 +26,7 @@ export async function launch({ argv, env, bin }: Launch): Promise<number | undef
     const readyFd = argv[2] === '--ready-fd' ? Number(argv[3]) : undefined;
     const flags = argv.slice(readyFd === undefined ? 2 : 4);
     // The plugin hosts boot while the runner loads the engine, the store and the MCP SDK.
-    prestartPluginHosts(servePluginDirs(flags, env));
+    await prestartPluginHosts(servePluginDirs(flags, env));
     const { serveRunner } = await import('./serve.js');
     return serveRunner(flags, env, readyFd);
   }
@@ -35,11 +34,18 @@ export async function launch({ argv, env, bin }: Launch): Promise<number | undef
   const version = packageVersion();
   const route = serving ? serveRoute(argv, env, version) : undefined;
   if (route?.kind !== 'runner') {
-    if (serving) prestartPluginHosts(servePluginDirs(argv, env));
+    if (serving) await prestartPluginHosts(servePluginDirs(argv, env));
     return inline(argv, env);
   }
   const { kind: _kind, db, ...identity } = route;
   return bridge(db, { orchestrate: 'bridge', ...identity, version }, { argv, env, bin });
+}
+
+/** Starts the plugin hosts early (see src/plugins/host/prestart.ts); what it needs loads only when there are plugin folders. */
+async function prestartPluginHosts(dirs: readonly string[]): Promise<void> {
+  if (dirs.length === 0) return;
+  const prestart = await import('../plugins/host/prestart.js');
+  prestart.prestartPluginHosts(dirs);
 }
 
 async function inline(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {

@@ -44,14 +44,10 @@ describe('the bridge path', () => {
       launch.packages.every((name) => name.startsWith('node:')),
       launch.packages.join(', '),
     ).toBe(true);
-    // Besides the runner's own: errors, the version, and what starts plugin hosts early (listing entries, forking).
+    // Besides the runner's own: errors, the version, and the rule that tells serving from a command.
     expect(launch.files.filter((file) => !file.startsWith('src/runner/'))).toEqual([
       'src/cli/wants-server.ts',
       'src/errors.ts',
-      'src/plugins/host/output-log.ts',
-      'src/plugins/host/prestart.ts',
-      'src/plugins/host/spawn.ts',
-      'src/plugins/plugin-files.ts',
       'src/version.ts',
     ]);
     expect(launch.files).not.toContain('src/runner/serve.ts');
