@@ -36,6 +36,7 @@ export type TaskListItem = TaskSummary;
 const list = (values: readonly string[]): string => values.map((value) => `'${value}'`).join(', ');
 const NOT_ENDED = `phase NOT IN (${list(TERMINAL_PHASES)})`;
 const STEP_NOT_ENDED = `state NOT IN (${list(TERMINAL_STEP_STATES)})`;
+const STEP_ENDED = `state IN (${list(TERMINAL_STEP_STATES)})`;
 /** The attempt a stored step runs (or last ran), kept in its run record's JSON. */
 const ATTEMPT = `COALESCE(json_extract(run_extra, '$.attempt'), 1)`;
 
@@ -140,7 +141,7 @@ export class SqliteTaskStore implements TaskStore {
       if (change.added) this.#insertSteps(taskId, change.added.steps, change.added.startPosition);
       const steps: string[] = [];
       for (const [stepId, run] of change.steps ?? []) {
-        if (run.state !== 'running') this.#endAttempt(taskId, stepId, run, change.at);
+        if (run.state === 'pending' || run.state === 'awaiting_confirmation') this.#endAttempt(taskId, stepId, run, change.at);
         if (this.#s.updateStep.run(stepParams(taskId, stepId, run)).changes === 1) steps.push(stepId);
       }
       const phases: Phase[] = [];
@@ -160,9 +161,11 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   /**
-   * A step that leaves `running` ends its attempt: the attempt's row is written then, from the stored
-   * step (which says which attempt runs and since when), so starting a step writes the step's row only.
-   * Any other change of a step writes no attempt.
+   * A step that leaves `running` for another attempt (pending: a retry, or re-run after a stop) or
+   * for a person's word (interrupted) ends its attempt in a row of its own, written from the stored
+   * step (which says which attempt runs and since when). The attempt that ends the step stays in the
+   * step's row, which holds all of it (see the `attempts` statement), so a step that runs once writes
+   * its row twice and nothing else.
    */
   #endAttempt(taskId: string, stepId: string, run: StepRun, at: string): void {
     const outcome =
@@ -305,10 +308,18 @@ function prepare(db: Database) {
       FROM steps WHERE task_id = @taskId AND id = @stepId AND state = 'running'
       ON CONFLICT (task_id, step_id, attempt) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at,
         outcome = excluded.outcome, error = excluded.error`),
-    // Ended attempts are rows; the one in flight is read from its running step (a row an older version opened stays out until it ends).
+    // Attempts followed by another are rows; the one in flight is read from its running step, and the
+    // one that ended the step from its ended step unless a row has it (written by an older version, or
+    // an interrupted attempt a person then counted as done or failed). A row an older version opened
+    // stays out until it ends.
     attempts: p(`SELECT step_id, attempt, started_at, finished_at, outcome, error FROM step_attempts
       WHERE task_id = @taskId AND finished_at IS NOT NULL
       UNION ALL SELECT id, ${ATTEMPT}, COALESCE(started_at, ''), NULL, 'running', NULL FROM steps WHERE task_id = @taskId AND state = 'running'
+      UNION ALL SELECT s.id, ${ATTEMPT}, s.started_at, COALESCE(s.finished_at, s.started_at), s.state,
+        CASE WHEN s.state = 'completed' THEN NULL ELSE COALESCE(s.error, s.reason) END
+      FROM steps s WHERE s.task_id = @taskId AND s.started_at IS NOT NULL AND s.${STEP_ENDED}
+        AND NOT EXISTS (SELECT 1 FROM step_attempts a WHERE a.task_id = s.task_id AND a.step_id = s.id
+          AND a.attempt = ${ATTEMPT} AND a.finished_at IS NOT NULL)
       ORDER BY started_at, step_id, attempt`),
     postAnswer: p(`INSERT INTO step_answers (task_id, step_id, answer, created_at) VALUES (?, ?, ?, ?)`),
     postedAnswers: p(`SELECT * FROM step_answers WHERE task_id IN (SELECT value FROM json_each(?)) ORDER BY id`),

@@ -258,6 +258,47 @@ describe('commit', () => {
     ]);
   });
 
+  it('keeps the attempt that ends a step in the step row: a step that runs once writes no attempt row', async () => {
+    await created('t1', 'executing');
+    const attemptRows = () =>
+      db.prepare(`SELECT step_id, attempt, outcome FROM step_attempts ORDER BY step_id, attempt`).all() as unknown[];
+    await store.commit('t1', { at: T1, steps: [['s1', { state: 'running', startedAt: T1, attempt: 1, attempts: 1 }]] });
+    await store.commit('t1', { at: T2, steps: [['s1', { state: 'completed', startedAt: T1, finishedAt: T2, attempt: 1, attempts: 1 }]] });
+    await store.commit('t1', { at: T1, steps: [['s2', { state: 'running', startedAt: T1 }]] });
+    await store.commit('t1', {
+      at: T2,
+      steps: [['s2', { state: 'cancelled', startedAt: T1, finishedAt: T2, reason: 'cancelled by the user' }]],
+    });
+    expect(attemptRows()).toEqual([]);
+    expect((await store.auditTrail('t1')).attempts).toEqual([
+      { stepId: 's1', attempt: 1, startedAt: T1, finishedAt: T2, outcome: 'completed' },
+      { stepId: 's2', attempt: 1, startedAt: T1, finishedAt: T2, outcome: 'cancelled', error: 'cancelled by the user' },
+    ]);
+  });
+
+  it('lists an interrupted attempt once, however a person then ends the step, and an older row of the final attempt once', async () => {
+    await created('t1', 'executing');
+    await store.commit('t1', { at: T1, steps: [['s1', { state: 'running', startedAt: T1, attempt: 1, attempts: 1 }]] });
+    // After a stop: the attempt may have had its effect, so a person is asked; they count it as done.
+    await store.commit('t1', {
+      at: T2,
+      steps: [['s1', { state: 'awaiting_confirmation', startedAt: T1, attempt: 1, reason: 'interrupted' }]],
+    });
+    await store.commit('t1', {
+      at: T2,
+      steps: [['s1', { state: 'completed', startedAt: T1, finishedAt: T2, attempt: 1, summary: 'done by a person' }]],
+    });
+    // s2 ended under an older version, which wrote a row for every attempt.
+    await store.commit('t1', { at: T1, steps: [['s2', { state: 'failed', startedAt: T1, finishedAt: T2, error: 'exit 2' }]] });
+    db.prepare(
+      `INSERT INTO step_attempts (task_id, step_id, attempt, started_at, finished_at, outcome, error) VALUES ('t1', 's2', 1, ?, ?, 'failed', 'exit 2')`,
+    ).run(T1, T2);
+    expect((await store.auditTrail('t1')).attempts).toEqual([
+      { stepId: 's1', attempt: 1, startedAt: T1, finishedAt: T2, outcome: 'interrupted', error: 'interrupted' },
+      { stepId: 's2', attempt: 1, startedAt: T1, finishedAt: T2, outcome: 'failed', error: 'exit 2' },
+    ]);
+  });
+
   it('writes nothing when any part fails: steps, phases, meta and audit are one transaction', async () => {
     await created('t1', 'executing');
     const before = await loaded('t1');
