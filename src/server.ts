@@ -10,6 +10,7 @@ import { SessionChannel } from './session/session-channel.js';
 import { registerResources } from './resources/index.js';
 import { registerTool } from './tools/definition.js';
 import { TOOLS } from './tools/index.js';
+import { answerToolListOnce } from './tools/tool-list.js';
 
 export const SERVER_NAME = 'orchestrate-mcp';
 export const SERVER_VERSION = packageVersion();
@@ -52,6 +53,7 @@ export function createServer(deps: ServerDeps): Session {
     approval: deps.approval,
   };
   for (const tool of TOOLS) registerTool(mcp, tool, services);
+  answerToolListOnce(mcp, TOOLS);
   const subscriptions = registerResources(mcp, deps.engine);
   mcp.registerPrompt(
     'plan_request',
