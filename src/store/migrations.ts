@@ -174,24 +174,25 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
  * Brings the schema up to `target` (the latest by default; tests build older files with a lower
- * one). Each step re-reads the version inside its write transaction: another process opening the
- * same file may have applied it meanwhile.
+ * one), every step due in one write transaction: a new file is created in one commit, and an old
+ * one is upgraded all the way or not at all. The version is re-read inside the transaction:
+ * another process opening the same file may have migrated it meanwhile.
  */
 export function migrate(db: Database, target: number = SCHEMA_VERSION): void {
   const current = userVersion(db);
   if (current > SCHEMA_VERSION) {
     throw new Error(`The database was written by a newer orchestrate-mcp (schema ${current}, this build knows ${SCHEMA_VERSION}).`);
   }
-  for (let version = current; version < target; version += 1) {
-    const migration = MIGRATIONS[version];
-    if (migration === undefined) break;
-    db.transaction(() => {
-      if (userVersion(db) !== version) return;
+  if (current >= target) return;
+  db.transaction(() => {
+    for (let version = userVersion(db); version < target; version += 1) {
+      const migration = MIGRATIONS[version];
+      if (migration === undefined) break;
       if (typeof migration === 'string') db.exec(migration);
       else migration(db);
       db.pragma(`user_version = ${version + 1}`);
-    }).immediate();
-  }
+    }
+  }).immediate();
 }
 
 function userVersion(db: Database): number {
