@@ -15,6 +15,14 @@ const pids: number[] = [];
 let dir: string | undefined;
 
 afterEach(() => {
+  // Whole groups: the shell's foreground sleep is a third member when the shell does not exec it.
+  for (const child of children.splice(0)) {
+    try {
+      process.kill(-(child.pid as number), 'SIGKILL');
+    } catch {
+      // Gone.
+    }
+  }
   for (const pid of pids.splice(0)) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -22,7 +30,6 @@ afterEach(() => {
       // Gone.
     }
   }
-  for (const child of children.splice(0)) child.kill('SIGKILL');
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
