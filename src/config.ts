@@ -365,5 +365,3 @@ function readConfigFile(path: string | undefined, problems: string[]): z.infer<t
   }
   return parsed.data;
 }
-
-export { pluginDirsOf };

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { databasePath, loadConfig, pluginDirsOf } from '../config.js';
+import { databasePath, loadConfig } from '../config.js';
+import { pluginDirsOf } from '../runner/serve-flags.js';
 import { packageVersion } from '../version.js';
 import { parseCommandArgs, printJson } from './args.js';
 import type { CliCommand, CliIo } from './command.js';

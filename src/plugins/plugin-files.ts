@@ -8,6 +8,12 @@ import { OrchestrateError, errorMessage } from '../errors.js';
 
 const EXTENSIONS = new Set(['.js', '.mjs', '.ts', '.mts']);
 const ENTRY_CANDIDATES = ['index.js', 'index.mjs', 'index.ts', 'index.mts'];
+const TYPESCRIPT = /\.m?ts$/;
+
+/** A TypeScript entry (`.ts`, `.mts`): it loads through tsx. */
+export function isTypeScriptEntry(file: string): boolean {
+  return TYPESCRIPT.test(file);
+}
 
 /** The plugin entry files of one folder, sorted by name. */
 export function pluginEntries(dir: string): string[] {

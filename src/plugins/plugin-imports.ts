@@ -3,11 +3,10 @@ import { register } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ScopedImport } from 'tsx/esm/api';
+import { isTypeScriptEntry } from './plugin-files.js';
 
 /** Imports one plugin entry file and resolves to its module namespace. */
 export type ImportPluginFile = (file: string) => Promise<{ default?: unknown }>;
-
-const TYPESCRIPT = /\.m?ts$/;
 
 // Module hooks are process-wide and cannot be taken back, so what they already cover is process state too.
 const hookedRoots = new Set<string>();
@@ -24,7 +23,7 @@ export async function preparePluginImports(dirs: readonly string[], files: reado
   const roots = folderUrls(dirs).filter((root) => !hookedRoots.has(root));
   for (const root of roots) hookedRoots.add(root);
   if (roots.length > 0) register(compiledModule('esm-hooks'), { data: { roots } });
-  const tsconfigs = new Map(files.filter((file) => TYPESCRIPT.test(file)).map((file) => [file, tsconfigFor(file, dirs)]));
+  const tsconfigs = new Map(files.filter(isTypeScriptEntry).map((file) => [file, tsconfigFor(file, dirs)]));
   const addedScope = await addTsxScopes(new Set(tsconfigs.values()));
   if (roots.length > 0 || addedScope) registerSharedModuleHooks();
   return async (file) => {

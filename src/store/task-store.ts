@@ -141,7 +141,7 @@ export class SqliteTaskStore implements TaskStore {
       if (change.added) this.#insertSteps(taskId, change.added.steps, change.added.startPosition);
       const steps: string[] = [];
       for (const [stepId, run] of change.steps ?? []) {
-        if (run.state === 'pending' || run.state === 'awaiting_confirmation') this.#endAttempt(taskId, stepId, run, change.at);
+        this.#endAttempt(taskId, stepId, run, change.at);
         if (this.#s.updateStep.run(stepParams(taskId, stepId, run)).changes === 1) steps.push(stepId);
       }
       const phases: Phase[] = [];
@@ -168,15 +168,10 @@ export class SqliteTaskStore implements TaskStore {
    * its row twice and nothing else.
    */
   #endAttempt(taskId: string, stepId: string, run: StepRun, at: string): void {
-    const outcome =
-      run.state === 'pending'
-        ? run.retryAt
-          ? 'failed'
-          : 'interrupted'
-        : run.state === 'awaiting_confirmation'
-          ? 'interrupted'
-          : run.state;
-    const error = run.state === 'completed' ? null : (run.error ?? run.reason ?? null);
+    if (run.state !== 'pending' && run.state !== 'awaiting_confirmation') return;
+    // Pending with a time to retry: the attempt failed; otherwise a stop cut it short.
+    const outcome = run.state === 'pending' && run.retryAt ? 'failed' : 'interrupted';
+    const error = run.error ?? run.reason ?? null;
     this.#s.endAttempt.run({ taskId, stepId, finishedAt: run.finishedAt ?? at, outcome, error });
   }
 

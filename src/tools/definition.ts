@@ -36,6 +36,11 @@ export function defineTool<Shape extends z.ZodRawShape>(tool: ToolDefinition<Sha
   return tool;
 }
 
+/** A tool's annotations as clients see them: its title, then its hints. */
+export function listedAnnotations(tool: ToolDefinition): ToolAnnotations {
+  return { title: tool.title, ...tool.annotations };
+}
+
 /** Registers a tool; anything its handler throws becomes a coded `isError` result. */
 export function registerTool(mcp: McpServer, tool: ToolDefinition, services: ToolServices): void {
   mcp.registerTool(
@@ -45,7 +50,7 @@ export function registerTool(mcp: McpServer, tool: ToolDefinition, services: Too
       description: tool.description,
       inputSchema: tool.inputSchema,
       outputSchema: tool.outputSchema,
-      annotations: { title: tool.title, ...tool.annotations },
+      annotations: listedAnnotations(tool),
     },
     async (args: Record<string, unknown>, extra: ToolExtra) => {
       try {

@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { normalizeObjectSchema, objectFromShape } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
 import { ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { ToolDefinition } from './definition.js';
+import { listedAnnotations, type ToolDefinition } from './definition.js';
 
 /** Each tool as `tools/list` shows it, converted once per process (the schemas are module constants). */
 const listed = new WeakMap<ToolDefinition, Tool>();
@@ -25,7 +25,7 @@ function listedTool(tool: ToolDefinition): Tool {
       title: tool.title,
       description: tool.description,
       inputSchema: jsonSchemaOf(tool.inputSchema, 'input') as Tool['inputSchema'],
-      annotations: { title: tool.title, ...tool.annotations },
+      annotations: listedAnnotations(tool),
       // What McpServer.registerTool records for a tool without task support.
       execution: { taskSupport: 'forbidden' },
       outputSchema: jsonSchemaOf(tool.outputSchema, 'output') as Tool['outputSchema'],

@@ -1,7 +1,5 @@
-import { pluginEntries } from '../plugin-files.js';
+import { isTypeScriptEntry, pluginEntries } from '../plugin-files.js';
 import { prestartHosts } from './spawn.js';
-
-const TYPESCRIPT = /\.m?ts$/;
 
 /**
  * Starts one plugin host per plugin entry of `dirs` before the server loads its own modules, so the
@@ -15,5 +13,5 @@ export function prestartPluginHosts(dirs: readonly string[]): void {
   } catch {
     return;
   }
-  if (files.length > 0) prestartHosts(files.length, { typescript: files.some((file) => TYPESCRIPT.test(file)) });
+  if (files.length > 0) prestartHosts(files.length, { typescript: files.some(isTypeScriptEntry) });
 }
